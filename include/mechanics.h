@@ -1,0 +1,8 @@
+/* libmechanics: the umbrella header. Users write #include <mechanics.h>. */
+#ifndef MECHANICS_H
+#define MECHANICS_H
+
+#include "mechanics/version.h"
+#include "mechanics/core.h"
+
+#endif /* MECHANICS_H */
