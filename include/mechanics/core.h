@@ -92,7 +92,14 @@ MECH_API const char *mech_blis_version(void);
 
 /* Which handle kind an option key belongs to. */
 typedef enum mech_kind {
-    MECH_KIND_CTX = 0
+    MECH_KIND_CTX = 0,
+    MECH_KIND_TRACE = 1,
+    MECH_KIND_MODEL = 2,
+    MECH_KIND_DATA = 3,
+    MECH_KIND_OPTIMIZER = 4,
+    MECH_KIND_ODE = 5,
+    MECH_KIND_RUN = 6,
+    MECH_KIND_PROBE = 7
 } mech_kind;
 
 typedef enum mech_opt_type {
@@ -101,7 +108,8 @@ typedef enum mech_opt_type {
     MECH_OPT_STR = 2
 } mech_opt_type;
 
-/* Number of option keys of a handle kind; keys run 0 .. count-1. */
+/* Number of option keys of a handle kind; keys run 0 .. count-1 (0 for a
+ * kind that has no options). */
 MECH_API mech_status mech_option_count(mech_kind kind, int *count);
 /* Key for an option name (e.g. "threads"); MECH_ENOTFOUND if unknown. */
 MECH_API mech_status mech_option_lookup(mech_kind kind, const char *name, int *key);

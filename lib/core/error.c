@@ -57,14 +57,14 @@ mech_status mech__mul(size_t a, size_t b, size_t *out, mech_err *e)
 
 mech_status mech__mul3(size_t a, size_t b, size_t c, size_t *out, mech_err *e)
 {
-    size_t ab;
+    size_t ab = 0;
     MECH_TRY(mech__mul(a, b, &ab, e));
     return mech__mul(ab, c, out, e);
 }
 
 void *mech__calloc(size_t n, size_t size, mech_err *e)
 {
-    size_t bytes;
+    size_t bytes = 0;
     if (mech__mul(n, size, &bytes, e) < 0) return NULL;
     void *p = calloc(bytes ? bytes : 1, 1);
     if (!p) mech__fail(e, MECH_ENOMEM, "cannot allocate %zu bytes", bytes);

@@ -8,16 +8,21 @@
 
 extern const mech_opttable mech__ctx_opts;
 
-/* Registry: one entry per mech_kind, in enum order. */
+/* A kind without options of its own. */
+static const mech_opttable NO_OPTS = {MECH_KIND_CTX, NULL, 0};
+
+/* Registry: each module adds its table here at its kind's index. */
 static const mech_opttable *const TABLES[] = {
-    &mech__ctx_opts,
+    [MECH_KIND_CTX] = &mech__ctx_opts,
+
+    [MECH_KIND_PROBE] = NULL, /* last kind: sizes the table */
 };
 
 const mech_opttable *mech__opt_table(mech_kind kind)
 {
     size_t k = (size_t)kind;
     if (k >= sizeof TABLES / sizeof TABLES[0]) return NULL;
-    return TABLES[k];
+    return TABLES[k] ? TABLES[k] : &NO_OPTS;
 }
 
 static mech_status table_for(mech_kind kind, const mech_opttable **t)
