@@ -111,7 +111,8 @@ mech_status mech__blob_save(mech_blob *b, const char *path, const char magic[8],
     memcpy(head, magic, 8);
     le_bytes(version, head + 8, 4);
     le_bytes(b->len, head + 12, 8);
-    le_bytes(mech__crc32(0, b->buf, b->len), head + 20, 4);
+    /* The checksum covers version and length too. */
+    le_bytes(mech__crc32(mech__crc32(0, head + 8, 12), b->buf, b->len), head + 20, 4);
 
     size_t plen = strlen(path);
     char *tmp = mech__calloc(plen + 8, 1, b->err);
@@ -172,7 +173,7 @@ mech_status mech__reader_open(mech_reader *r, const char *path, const char magic
         return r->st = mech__fail(e, MECH_EFORMAT, "'%s' is %s", path,
                                   extra ? "longer than its header says" : "truncated");
     }
-    if (mech__crc32(0, r->data, len) != crc) {
+    if (mech__crc32(mech__crc32(0, head + 8, 12), r->data, len) != crc) {
         mech__reader_close(r);
         return r->st = mech__fail(e, MECH_EFORMAT, "'%s' is corrupted (checksum)", path);
     }
