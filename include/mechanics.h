@@ -4,5 +4,8 @@
 
 #include "mechanics/version.h"
 #include "mechanics/core.h"
+#include "mechanics/linalg.h"
+#include "mechanics/rng.h"
+#include "mechanics/eigenlearning.h"
 
 #endif /* MECHANICS_H */
