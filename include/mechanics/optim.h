@@ -120,7 +120,8 @@ MECH_API const char *mech_optimizer_kind_name(mech_optimizer_kind kind);
 /* Creates an optimizer of `kind` for n_params >= 1 parameters with default
  * options and one group of multiplier 1. ctx may be NULL (it is not kept).
  * The caller owns *out and frees it with mech_optimizer_destroy.
- * Errors: MECH_EINVAL (out NULL, n_params 0, unknown kind), MECH_ENOMEM. */
+ * Errors: MECH_EINVAL (out NULL, n_params 0, unknown kind), MECH_EOVERFLOW
+ * (n_params too large to hold a moment array), MECH_ENOMEM. */
 MECH_API mech_status mech_optimizer_create(mech_optimizer **out, const mech_ctx *ctx,
                                            mech_optimizer_kind kind, size_t n_params);
 /* Frees an optimizer; NULL is accepted. */
