@@ -4,5 +4,6 @@
 
 #include "mechanics/version.h"
 #include "mechanics/core.h"
+#include "mechanics/ode.h"
 
 #endif /* MECHANICS_H */
