@@ -141,8 +141,10 @@ static mech_status run(mech_ode *o, double t0, const double *y0, double t_end,
             /* refused, non-finite, or too inaccurate: retry smaller */
             o->rejected++;
             was_rejected = true;
-            halvings++;
-            h_ctrl = rc > 0 ? 0.5 * h : h * fmax(0.2, 0.9 * pow(err, -0.2));
+            if (dopri)
+                h_ctrl = rc > 0 ? 0.5 * h : h * fmax(0.2, 0.9 * pow(err, -0.2));
+            else
+                halvings++;
             continue;
         }
         o->accepted++;

@@ -47,6 +47,14 @@ static int first_component(double t, const double *y, double *g, void *ud)
     return 0;
 }
 
+/* g = y0 - 0.5, returning *ud after t0; *ud == 99 instead makes g NaN */
+static int g_misbehaves(double t, const double *y, double *g, void *ud)
+{
+    int *ret = ud;
+    *g = *ret == 99 ? NAN : y[0] - 0.5;
+    return *ret == 99 ? 0 : (t > 0 ? *ret : 0);
+}
+
 static mech_ode *make(size_t dim, mech_ode_rhs_fn f, void *ud, int method)
 {
     mech_ode *o = NULL;
@@ -90,11 +98,13 @@ END_TEST
 
 START_TEST(dopri5_meets_rtol_on_decay)
 {
-    /* ATOL is negligible, so each step's embedded 4th-order estimate is
-     * held below rtol relative; the propagated 5th-order solution is more
-     * accurate than that estimate, and for decay relative local errors
-     * add up over the ~10-200 steps without amplification. Safety factor
-     * 0.9 and the step growth cap keep the sum well below 10 rtol. */
+    /* ATOL is negligible, so each step's embedded error estimate is held
+     * below rtol relative (safety factor 0.9). For decay the relative
+     * local errors add up without amplification, and since the controller
+     * takes longer steps at looser tolerance (~9 steps at 1e-4, ~120 at
+     * 1e-10) the sum stays of order rtol (tolerance proportionality; about
+     * 1-2 rtol here). The 5th-order result is no worse than the 4th-order
+     * estimate on this smooth problem, so 10 rtol has a wide margin. */
     for (int p = 4; p <= 10; p++) {
         double rtol = pow(10.0, -p), lambda = 1.5, y = 2.0;
         mech_ode *o = make(1, decay, &lambda, MECH_ODE_DOPRI5);
@@ -197,6 +207,23 @@ START_TEST(dense_output_matches_solution)
             ck_assert_double_eq(stat(o, MECH_ODE_STAT_ACCEPTED), steps);
             ck_assert_double_eq(y1[0], y_out[198]);
         }
+        mech_ode_destroy(o);
+    }
+}
+END_TEST
+
+START_TEST(backward_solve)
+{
+    /* y' = -y backwards from y(2) = 1: y(t) = exp(2 - t); both methods at
+     * settings whose global error is below 1e-9 (RK4: h^4 / 120 * 2 e^2) */
+    double t_out[3] = {2.0, 1.5, 0.0}, y_out[3], lambda = 1.0, y0 = 1.0;
+    for (int method = 0; method <= 1; method++) {
+        mech_ode *o = make(1, decay, &lambda, method);
+        ck_assert_ok(mech_ode_set_f64(o, MECH_ODE_H_FIXED, 0.005));
+        ck_assert_ok(mech_ode_set_f64(o, MECH_ODE_RTOL, 1e-11));
+        ck_assert_ok(mech_ode_solve(o, 2.0, &y0, t_out, 3, y_out));
+        for (int i = 0; i < 3; i++) ck_assert_close(y_out[i], exp(2.0 - t_out[i]), 1e-9);
+        ck_assert_double_lt(stat(o, MECH_ODE_STAT_H_LAST), 0);
         mech_ode_destroy(o);
     }
 }
@@ -384,6 +411,33 @@ static int stop_at_step_3(double t, const double *y, void *ud)
     return ++c->calls >= 3 ? c->ret : 0;
 }
 
+START_TEST(event_function_protocol)
+{
+    double lambda = 1.0, y = 1.0, y1;
+    int ret = 1;
+    mech_ode *o = make(1, decay, &lambda, MECH_ODE_DOPRI5);
+    ck_assert_ok(mech_ode_set_event(o, g_misbehaves, 0, true, 1, &ret));
+    /* > 0: stop cleanly at the start of the first step */
+    ck_assert_int_eq(mech_ode_integrate(o, 0.0, &y, 1.0, &y1), MECH_STOPPED);
+    ck_assert_int_eq((int)stat(o, MECH_ODE_STAT_STOP), MECH_ODE_STOP_CALLBACK);
+    ck_assert_double_eq(stat(o, MECH_ODE_STAT_T_LAST), 0.0);
+    ck_assert_double_eq(y1, 1.0);
+    ret = -2;
+    ck_assert_fails_with(mech_ode_integrate(o, 0.0, &y, 1.0, &y1), MECH_ECALLBACK);
+    ret = 99;
+    ck_assert_fails_with(mech_ode_integrate(o, 0.0, &y, 1.0, &y1), MECH_ENONFINITE);
+    /* removing it restores a plain run; a good event still works after */
+    ck_assert_ok(mech_ode_set_event(o, NULL, 0, false, 0, NULL));
+    ck_assert_ok(mech_ode_integrate(o, 0.0, &y, 1.0, &y1));
+    ret = 0;
+    ck_assert_ok(mech_ode_set_event(o, g_misbehaves, -1, true, 0, &ret));
+    ck_assert_int_eq(mech_ode_integrate(o, 0.0, &y, 1.0, &y1), MECH_STOPPED);
+    ck_assert_double_le(fabs(stat(o, MECH_ODE_STAT_T_EVENT) - log(2.0)), 1e-7);
+    ck_assert_double_eq(stat(o, MECH_ODE_STAT_EVENTS), 1);
+    mech_ode_destroy(o);
+}
+END_TEST
+
 START_TEST(observer_stops_and_aborts)
 {
     double lambda = 1.0, y = 1.0, y1;
@@ -537,11 +591,13 @@ static Suite *ode_suite(void)
     tcase_add_test(tc, oscillator_ten_periods);
     tcase_add_test(tc, linear_system_matches_expm);
     tcase_add_test(tc, dense_output_matches_solution);
+    tcase_add_test(tc, backward_solve);
     tcase_add_test(tc, gradient_flow_relaxation);
     tcase_add_test(tc, events_find_zeros_of_cos);
     tcase_add_test(tc, terminal_event_stops_ball);
     tcase_add_test(tc, max_steps_stops_cleanly);
     tcase_add_test(tc, callback_protocol);
+    tcase_add_test(tc, event_function_protocol);
     tcase_add_test(tc, observer_stops_and_aborts);
     tcase_add_test(tc, h_max_caps_steps);
     tcase_add_test(tc, bad_input);
