@@ -137,7 +137,9 @@ MECH_API mech_status mech_ode_set_observer(mech_ode *ode, mech_ode_observer_fn f
  * far side of the crossing. terminal: the first event ends the call with
  * MECH_STOPPED, its state in y1 / the final solve row. capacity: how many
  * event times (and directions) are stored per call; this call allocates
- * them (0 is allowed: only the count is kept).
+ * them (0 is allowed: only the count is kept). If g returns > 0 the call
+ * ends with MECH_STOPPED at the start of the step being checked (the last
+ * state already passed to the observer); a non-finite g is MECH_ENONFINITE.
  * Errors: MECH_EINVAL (NULL ode, direction not in {-1, 0, 1}), MECH_ENOMEM
  * (the previous event setting is kept). */
 MECH_API mech_status mech_ode_set_event(mech_ode *ode, mech_ode_event_fn g, int direction,
