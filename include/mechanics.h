@@ -7,5 +7,6 @@
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
 #include "mechanics/optim.h"
+#include "mechanics/ode.h"
 
 #endif /* MECHANICS_H */
