@@ -4,6 +4,10 @@
 
 #include "mechanics/version.h"
 #include "mechanics/core.h"
+#include "mechanics/rng.h"
+#include "mechanics/linalg.h"
+#include "mechanics/optim.h"
+#include "mechanics/ode.h"
 #include "mechanics/trace.h"
 
 #endif /* MECHANICS_H */
