@@ -6,8 +6,8 @@
 #include "mechanics/core.h"
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
+#include "mechanics/trace.h"
 #include "mechanics/optim.h"
 #include "mechanics/ode.h"
-#include "mechanics/trace.h"
 
 #endif /* MECHANICS_H */
