@@ -21,7 +21,7 @@ double mech__committee_j2(mech_committee_act act, double c11, double c12, double
 }
 
 /* E[g'(a) b g(c)] with c_ij the covariances of (a, b, c). */
-double mech__committee_i3(mech_committee_act act, const double c[3][3])
+double mech__committee_i3(mech_committee_act act, double c[3][3])
 {
     if (act == MECH_COMMITTEE_LINEAR) return c[1][2];
     double l3 = (1.0 + c[0][0]) * (1.0 + c[2][2]) - c[0][2] * c[0][2];
@@ -30,7 +30,7 @@ double mech__committee_i3(mech_committee_act act, const double c[3][3])
 }
 
 /* E[g'(a) g'(b) g(c) g(d)]. */
-double mech__committee_i4(mech_committee_act act, const double c[4][4])
+double mech__committee_i4(mech_committee_act act, double c[4][4])
 {
     if (act == MECH_COMMITTEE_LINEAR) return c[2][3];
     double l4 = (1.0 + c[0][0]) * (1.0 + c[1][1]) - c[0][1] * c[0][1];
@@ -99,7 +99,7 @@ MECH_API mech_status mech_committee_gaussian(mech_committee_act act,
         *out = mech__committee_i3(act, c3);
         break;
     }
-    case MECH_COMMITTEE_I4: *out = mech__committee_i4(act, (const double(*)[4])c); break;
+    case MECH_COMMITTEE_I4: *out = mech__committee_i4(act, c); break;
     }
     return MECH_OK;
 }

@@ -7,8 +7,8 @@
 
 double mech__committee_i2(mech_committee_act act, double c11, double c12, double c22);
 double mech__committee_j2(mech_committee_act act, double c11, double c12, double c22);
-double mech__committee_i3(mech_committee_act act, const double c[3][3]);
-double mech__committee_i4(mech_committee_act act, const double c[4][4]);
+double mech__committee_i3(mech_committee_act act, double c[3][3]);
+double mech__committee_i4(mech_committee_act act, double c[4][4]);
 mech_status mech__committee_check_act(mech_committee_act act);
 
 #endif

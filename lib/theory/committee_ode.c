@@ -38,7 +38,7 @@ static double i3(const committee *c, const double *y, size_t a, size_t b, size_t
     double m3[3][3];
     for (size_t p = 0; p < 3; p++)
         for (size_t q = 0; q < 3; q++) m3[p][q] = cov(c, y, idx[p], idx[q]);
-    return mech__committee_i3(c->act, (const double(*)[3])m3);
+    return mech__committee_i3(c->act, m3);
 }
 
 static double i4(const committee *c, const double *y, size_t a, size_t b, size_t d, size_t e)
@@ -47,7 +47,7 @@ static double i4(const committee *c, const double *y, size_t a, size_t b, size_t
     double m4[4][4];
     for (size_t p = 0; p < 4; p++)
         for (size_t q = 0; q < 4; q++) m4[p][q] = cov(c, y, idx[p], idx[q]);
-    return mech__committee_i4(c->act, (const double(*)[4])m4);
+    return mech__committee_i4(c->act, m4);
 }
 
 /* E[g'(lambda_i) x_field (y - f)] summed over all fields with their

@@ -130,8 +130,8 @@ MECH_API mech_status mech_eigenlearning(const double *eigenvalues, const double 
     double lmax = 0.0;
     for (size_t i = 0; i < m; i++) lmax = fmax(lmax, eigenvalues[i]);
     krr_problem p = {eigenvalues, m, n, ridge};
-    double log_kappa;
-    int iters;
+    double log_kappa = 0.0;
+    int iters = 0;
     MECH_TRY(solve_log_root(krr_condition, &p, log(lmax) - 40.0, log(lmax) + 10.0 +
                             log(1.0 + ridge / lmax), &log_kappa, &iters));
     fill_result(eigenvalues, coefficients, m, n, ridge, noise_var, exp(log_kappa), iters,
