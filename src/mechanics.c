@@ -126,6 +126,30 @@ static int print_options(mech_kind kind, const char *label)
     return 0;
 }
 
+/* Draws normal samples on stream 0 of the context's seed and prints their
+ * sample mean and variance (about 0 and 1, within a few times 1/sqrt(n)). */
+static int demo_rng(const mech_ctx *ctx, int64_t seed)
+{
+    enum { N = 10000 };
+    static double x[N];
+    mech_rng *rng = NULL;
+    int st = mech_rng_create(&rng, ctx, 0);
+    if (st != MECH_OK) return fail("creating a generator", st, mech_last_error());
+    st = mech_rng_normal(rng, x, N, 0.0, 1.0);
+    if (st != MECH_OK) {
+        int rc = fail("drawing normal samples", st, mech_rng_last_error(rng));
+        mech_rng_destroy(rng);
+        return rc;
+    }
+    mech_rng_destroy(rng);
+    double mean = 0, var = 0;
+    for (int i = 0; i < N; i++) mean += x[i] / N;
+    for (int i = 0; i < N; i++) var += (x[i] - mean) * (x[i] - mean) / (N - 1);
+    printf("%d normal draws (seed %" PRId64 "): first %.6f, mean %.4f, variance %.4f\n",
+           N, seed, x[0], mean, var);
+    return 0;
+}
+
 /* Runs what the library offers so far; each step reports on stderr. */
 static int cmd_demo(const cli *opts, int argc, char **argv)
 {
@@ -155,6 +179,9 @@ static int cmd_demo(const cli *opts, int argc, char **argv)
         goto done;
     }
     printf("context still usable: threads = %" PRId64 "\n", threads);
+
+    fprintf(stderr, "demo: drawing normal samples from the context's seed\n");
+    if ((rc = demo_rng(ctx, opts->seed))) goto done;
     fprintf(stderr, "demo: done\n");
 done:
     mech_ctx_destroy(ctx);

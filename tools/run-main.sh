@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 . tools/lib.sh
 
 bash tools/install-deps.sh
-configure "$RELEASE_DIR" $RELEASE_OPTS > "$RELEASE_DIR.setup.log" 2>&1 ||
-    { cat "$RELEASE_DIR.setup.log" >&2; exit 1; }
-rm -f "$RELEASE_DIR.setup.log"
+log=$(mktemp)
+configure "$RELEASE_DIR" $RELEASE_OPTS > "$log" 2>&1 || { cat "$log" >&2; exit 1; }
+rm -f "$log"
 ninja -C "$RELEASE_DIR" >&2
 "$RELEASE_DIR/src/mechanics" version
 "$RELEASE_DIR/src/mechanics" demo
