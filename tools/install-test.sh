@@ -1,8 +1,8 @@
 #!/bin/bash
 # install-test.sh BUILD_DIR: installs the build into a scratch root, then
 # builds examples/hello.c with nothing but `pkg-config --cflags --libs
-# mechanics` and runs it, and runs the installed mechanics command.
-# Last line: "PASSED FAILED" (two checks).
+# mechanics` and runs it, runs the installed mechanics command, and checks
+# that every public header was installed. Last line: "PASSED FAILED".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=$1
@@ -11,7 +11,7 @@ trap 'rm -rf "$root"' EXIT
 passed=0 failed=0
 
 check() {
-    if "$@"; then
+    if "$@" >&2; then
         echo "install-test: ok: $*" >&2
         passed=$((passed + 1))
     else
@@ -32,11 +32,17 @@ if meson install -C "$build" --destdir "$root" > "$root.log" 2>&1; then
             $(pkg-config --cflags --libs mechanics) -o "$root/hello" &&
             "$root/hello"
     }
+    headers_installed() {
+        inc=$(pkg-config --variable=includedir mechanics)
+        diff <(cd include && find . -name '*.h' | sort) \
+             <(cd "$inc" && find . -name '*.h' | sort)
+    }
     check hello
     check "$bin" version
+    check headers_installed
 else
     cat "$root.log" >&2
-    failed=2
+    failed=3
 fi
 rm -f "$root.log"
 echo "$passed $failed"
