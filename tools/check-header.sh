@@ -8,7 +8,7 @@ header=$1 incdir=$2
 shift 2
 
 bad=$(grep -E '^[[:space:]]*#[[:space:]]*include' "$incdir/$header" |
-      grep -v -E '<(stddef|stdint|stdbool)\.h>|"mechanics/[a-z0-9_]+\.h"' || true)
+      grep -v -E '<(stddef|stdint|stdbool)\.h>|["<]mechanics/[a-z0-9_]+\.h[">]' || true)
 if [ -n "$bad" ]; then
     echo "$header includes more than <stddef.h>, <stdint.h>, <stdbool.h> and mechanics headers:"
     echo "$bad"
