@@ -4,5 +4,6 @@
 
 #include "mechanics/version.h"
 #include "mechanics/core.h"
+#include "mechanics/data.h"
 
 #endif /* MECHANICS_H */
