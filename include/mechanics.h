@@ -4,6 +4,8 @@
 
 #include "mechanics/version.h"
 #include "mechanics/core.h"
+#include "mechanics/rng.h"
+#include "mechanics/linalg.h"
 #include "mechanics/data.h"
 
 #endif /* MECHANICS_H */
