@@ -212,8 +212,8 @@ MECH_API mech_status mech_data_materialize(mech_data *gen, size_t n, mech_data *
 
 /* ---------------- minibatches ---------------- */
 
-/* Configures next_batch: batch size (1..n for finite datasets; for
- * MECH_SAMPLE_FULL, 0 or n) and mode. Allocates the permutation buffer,
+/* Configures next_batch: batch size (>= 1 with replacement; 1..n without;
+ * 0 or n for MECH_SAMPLE_FULL) and mode. Allocates the permutation buffer,
  * resets the epoch and example counters, and (without replacement) draws
  * the first epoch's order from the sampling stream's current position.
  * On a generator every batch is fresh samples, whatever the mode (FULL is

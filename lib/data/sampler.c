@@ -41,7 +41,8 @@ MECH_API mech_status mech_data_set_batch(mech_data *d, size_t batch, mech_sampli
         return mech__fail(e, MECH_EINVAL, "%s: a generator has no full batch", __func__);
     if (mode == MECH_SAMPLE_FULL && batch == 0) batch = d->n;
     MECH_CHECK_NONZERO(e, batch);
-    if (d->kind == DATA_ARRAYS && batch > d->n)
+    if (d->kind == DATA_ARRAYS && mode != MECH_SAMPLE_WITH_REPLACEMENT &&
+        batch > d->n)
         return mech__fail(e, MECH_ERANGE, "%s: batch %zu exceeds the %zu examples", __func__,
                           batch, d->n);
     if (mode == MECH_SAMPLE_FULL && batch != d->n)
