@@ -97,7 +97,8 @@ typedef enum mech_data_opt {
      * C divides n. */
     MECH_DATA_BALANCED = 6,
     /* i64 in [0, 2^40], default 0: stream family. Setting it restarts both
-     * generators of the handle at position 0 on the new streams. */
+     * generators of the handle at position 0 on the new streams and
+     * unconfigures the sampler (call mech_data_set_batch again). */
     MECH_DATA_STREAM = 7
 } mech_data_opt;
 
@@ -202,8 +203,8 @@ MECH_API mech_status mech_data_onehot_to_class(const double *y, size_t n, size_t
                                                int64_t *cls);
 
 /* Draws n fresh examples from a generator into x (n x in_dim) and y
- * (n x out_dim; may be NULL to skip, and must be NULL-able when out_dim is
- * 0). Allocates nothing. MECH_ESTATE on a finite dataset. */
+ * (n x out_dim; required when out_dim > 0, ignored when it is 0).
+ * Allocates nothing. MECH_ESTATE on a finite dataset. */
 MECH_API mech_status mech_data_sample(mech_data *d, size_t n, double *x, double *y);
 /* Draws n examples from the generator (advancing it like mech_data_sample,
  * so a materialized test set never repeats later training samples) into a
@@ -220,8 +221,9 @@ MECH_API mech_status mech_data_materialize(mech_data *gen, size_t n, mech_data *
  * refused). */
 MECH_API mech_status mech_data_set_batch(mech_data *d, size_t batch, mech_sampling mode);
 /* Writes the next batch into x_out (batch x in_dim) and y_out (batch x
- * out_dim; may be NULL to skip) and its row count into *count (always the
- * batch size). Allocates nothing. MECH_ESTATE before set_batch. */
+ * out_dim; finite datasets: may be NULL to skip labels; labelled
+ * generators: required) and its row count into *count (always the batch
+ * size). Allocates nothing. MECH_ESTATE before set_batch. */
 MECH_API mech_status mech_data_next_batch(mech_data *d, double *x_out, double *y_out,
                                           size_t *count);
 /* Completed epochs: without replacement, how many shuffled orders were used
@@ -237,8 +239,9 @@ MECH_API mech_status mech_data_examples_seen(const mech_data *d, uint64_t *examp
  * mixture class counter and the positions of both generators (for shuffled
  * epochs the position where the current epoch's order was drawn: the order
  * itself is not stored but regenerated). Options, stream and the data
- * itself are not stored. set_state requires a handle configured with the
- * same mode and batch size over the same n (MECH_ESTATE otherwise), and
+ * itself are not stored. set_state requires a handle configured like the
+ * saved one (same mode and batch size, or both never configured) over the
+ * same n (MECH_ESTATE otherwise), and
  * refuses inconsistent words (MECH_EFORMAT) without changing anything;
  * afterwards next_batch and mech_data_sample replay exactly what followed
  * get_state. n_words >= MECH_DATA_STATE_WORDS (MECH_ESHAPE). */

@@ -44,6 +44,7 @@ static mech_status reseat_streams(mech_data *d, int64_t old_family)
     mech_rng_destroy(d->gen_rng);
     d->sample_rng = s;
     d->gen_rng = g;
+    d->configured = false; /* a shuffled order from the old stream cannot be replayed */
     return MECH_OK;
 }
 

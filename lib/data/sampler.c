@@ -171,8 +171,8 @@ MECH_API mech_status mech_data_set_state(mech_data *d, const uint64_t *words, si
     if (words[0] != STATE_TAG)
         return mech__fail(e, MECH_EFORMAT, "%s: not a data sampler state (bad tag)", __func__);
     bool has_sampler = words[1] != NO_SAMPLER;
-    if (has_sampler && (!d->configured || words[1] != (uint64_t)d->mode ||
-                        words[2] != d->batch))
+    uint64_t mode_now = d->configured ? (uint64_t)d->mode : NO_SAMPLER;
+    if (words[1] != mode_now || (has_sampler && words[2] != d->batch))
         return mech__fail(e, MECH_ESTATE, "%s: configure the handle with the saved mode and "
                           "batch (%llu, %llu) first", __func__,
                           (unsigned long long)words[1], (unsigned long long)words[2]);

@@ -517,10 +517,22 @@ START_TEST(materialize_and_generator_reproducibility)
     /* the generator moved on: fresh samples differ from the materialized ones */
     ck_assert_ok(mech_data_sample(g1, N, b, yb));
     ck_assert(memcmp(a, b, sizeof a) != 0);
-    /* another stream family gives other data */
+    /* another stream family gives other data, and unconfigures the sampler */
+    ck_assert_ok(mech_data_set_batch(g2, 2, MECH_SAMPLE_WITH_REPLACEMENT));
     ck_assert_ok(mech_data_set_i64(g2, MECH_DATA_STREAM, 1));
+    size_t cnt;
+    ck_assert_fails_with(mech_data_next_batch(g2, b, yb, &cnt), MECH_ESTATE);
     ck_assert_ok(mech_data_sample(g2, N, b, yb));
     ck_assert(memcmp(a, b, sizeof a) != 0);
+    /* sampler-less checkpoint of a generator replays mech_data_sample */
+    uint64_t st[MECH_DATA_STATE_WORDS];
+    ck_assert_ok(mech_data_get_state(g1, st, MECH_DATA_STATE_WORDS));
+    ck_assert_ok(mech_data_sample(g1, N, a, ya));
+    ck_assert_ok(mech_data_set_state(g1, st, MECH_DATA_STATE_WORDS));
+    ck_assert_ok(mech_data_sample(g1, N, b, yb));
+    ck_assert(memcmp(a, b, sizeof a) == 0 && memcmp(ya, yb, sizeof ya) == 0);
+    ck_assert_ok(mech_data_set_batch(g1, 2, MECH_SAMPLE_WITH_REPLACEMENT));
+    ck_assert_fails_with(mech_data_set_state(g1, st, MECH_DATA_STATE_WORDS), MECH_ESTATE);
     mech_data_destroy(m);
     mech_data_destroy(g1);
     mech_data_destroy(g2);
