@@ -7,5 +7,6 @@
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
 #include "mechanics/data.h"
+#include "mechanics/optim.h"
 
 #endif /* MECHANICS_H */
