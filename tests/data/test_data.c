@@ -679,6 +679,19 @@ static void setup_tmp(void)
     ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
+/* Removes the files the npy tests write, then the directory. */
+static void cleanup_tmp(void)
+{
+    static const char *names[] = {"xd.npy", "xf.npy", "xF.npy", "yl.npy", "yi.npy",
+                                  "bad.npy", "good.npy", "y2.npy", "ynan.npy"};
+    char path[512];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        npy_path(path, sizeof path, names[i]);
+        remove(path);
+    }
+    ck_assert_int_eq(rmdir(tmpdir), 0);
+}
+
 START_TEST(npy_round_trips)
 {
     setup_tmp();
@@ -720,6 +733,7 @@ START_TEST(npy_round_trips)
     ck_assert_ok(mech_data_out_dim(d, &dout));
     ck_assert_uint_eq(dout, 0);
     mech_data_destroy(d);
+    cleanup_tmp();
 }
 END_TEST
 
@@ -792,6 +806,7 @@ START_TEST(npy_bad_files)
     ck_assert_fails_with(load("missing.npy", NULL, &d), MECH_EIO);
     ck_assert_fails_with(mech_data_load_npy(NULL, NULL, gp, NULL), MECH_EINVAL);
     ck_assert_fails_with(mech_data_load_npy(&d, NULL, NULL, NULL), MECH_EINVAL);
+    cleanup_tmp();
 }
 END_TEST
 
