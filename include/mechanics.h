@@ -7,6 +7,7 @@
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
 #include "mechanics/trace.h"
+#include "mechanics/data.h"
 #include "mechanics/optim.h"
 #include "mechanics/ode.h"
 #include "mechanics/eigenlearning.h"
