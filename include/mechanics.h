@@ -10,7 +10,7 @@
 #include "mechanics/data.h"
 #include "mechanics/optim.h"
 #include "mechanics/ode.h"
-#include "mechanics/eigenlearning.h"
 #include "mechanics/committee.h"
+#include "mechanics/eigenlearning.h"
 
 #endif /* MECHANICS_H */
