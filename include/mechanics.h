@@ -4,5 +4,7 @@
 
 #include "mechanics/version.h"
 #include "mechanics/core.h"
+#include "mechanics/rng.h"
+#include "mechanics/linalg.h"
 
 #endif /* MECHANICS_H */
