@@ -111,7 +111,8 @@ mech_status mech__blob_save(mech_blob *b, const char *path, const char magic[8],
     memcpy(head, magic, 8);
     le_bytes(version, head + 8, 4);
     le_bytes(b->len, head + 12, 8);
-    le_bytes(mech__crc32(0, b->buf, b->len), head + 20, 4);
+    /* The checksum covers version and length too. */
+    le_bytes(mech__crc32(mech__crc32(0, head + 8, 12), b->buf, b->len), head + 20, 4);
 
     size_t plen = strlen(path);
     char *tmp = mech__calloc(plen + 8, 1, b->err);
@@ -155,24 +156,30 @@ mech_status mech__reader_open(mech_reader *r, const char *path, const char magic
     r->version = (uint32_t)from_le(head + 8, 4);
     uint64_t len = from_le(head + 12, 8);
     uint32_t crc = (uint32_t)from_le(head + 20, 4);
-    if (len > (uint64_t)SIZE_MAX / 2) {
+    /* Compare the declared length with the file before allocating. */
+    long end = -1;
+    if (fseek(f, 0, SEEK_END) == 0) end = ftell(f);
+    if (end < 0 || fseek(f, HEADER_BYTES, SEEK_SET) != 0) {
         fclose(f);
-        return r->st = mech__fail(e, MECH_EFORMAT, "'%s' declares an absurd size", path);
+        return r->st = mech__fail(e, MECH_EIO, "cannot seek in '%s'", path);
     }
-    r->data = mech__calloc(len ? len : 1, 1, e);
+    if ((uint64_t)end - HEADER_BYTES != len) {
+        fclose(f);
+        return r->st = mech__fail(e, MECH_EFORMAT, "'%s' is %s than its header says", path,
+                                  (uint64_t)end - HEADER_BYTES < len ? "shorter" : "longer");
+    }
+    r->data = mech__calloc(len ? (size_t)len : 1, 1, e);
     if (!r->data) {
         fclose(f);
         return r->st = MECH_ENOMEM;
     }
-    size_t got = fread(r->data, 1, len, f);
-    int extra = fgetc(f) != EOF;
+    size_t got = fread(r->data, 1, (size_t)len, f);
     fclose(f);
-    if (got != len || extra) {
+    if (got != len) {
         mech__reader_close(r);
-        return r->st = mech__fail(e, MECH_EFORMAT, "'%s' is %s", path,
-                                  extra ? "longer than its header says" : "truncated");
+        return r->st = mech__fail(e, MECH_EIO, "cannot read '%s'", path);
     }
-    if (mech__crc32(0, r->data, len) != crc) {
+    if (mech__crc32(mech__crc32(0, head + 8, 12), r->data, len) != crc) {
         mech__reader_close(r);
         return r->st = mech__fail(e, MECH_EFORMAT, "'%s' is corrupted (checksum)", path);
     }
