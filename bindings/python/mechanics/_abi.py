@@ -146,6 +146,7 @@ FUNCTIONS = {
     'mech_rng_last_error': (c_char_p, (('rng', mech_rng), )),
     'mech_rng_normal': (mech_status, (('rng', mech_rng), ('out', POINTER(c_double)), ('n', c_size_t), ('mean', c_double), ('sd', c_double), )),
     'mech_rng_normal_f32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_float)), ('n', c_size_t), ('mean', c_float), ('sd', c_float), )),
+    'mech_rng_philox4x32_10': (mech_status, (('counter', POINTER(c_uint32)), ('key', POINTER(c_uint32)), ('out', POINTER(c_uint32)), )),
     'mech_rng_set_position': (mech_status, (('rng', mech_rng), ('position', c_uint64), )),
     'mech_rng_split': (mech_status, (('parent', mech_rng), ('child_id', c_uint64), ('out', POINTER(mech_rng)), )),
     'mech_rng_u32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_uint32)), ('n', c_size_t), )),
