@@ -215,12 +215,13 @@ class Model:
 
     def add_typedef(self, node, header, line):
         name, t = node.name, node.type
-        doc = self.src.doc_above(header, line)
         inner = t.type if isinstance(t, c_ast.TypeDecl) else None
+        if inner is not None and inner.coord is not None:
+            line = min(line, inner.coord.line)  # `typedef struct {` may span lines
+        doc = self.src.doc_above(header, line)
         if isinstance(inner, c_ast.Enum):
             self.add_enum(name, inner, header)
-            if not self.enums[name]["doc"]:
-                self.enums[name]["doc"] = doc
+            self.enums[name]["doc"] = doc
         elif isinstance(inner, c_ast.Struct) and inner.decls is None:
             self.handles[name] = {"header": header, "doc": doc}
         elif isinstance(inner, c_ast.Struct):

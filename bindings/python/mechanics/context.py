@@ -20,10 +20,9 @@ class Context(Handle):
     def __init__(self, *, log=None, progress=None, **options):
         super().__init__(new_handle(_abi.mech_ctx, lib().mech_ctx_create))
         self._log = self._progress = None
-        #: the exception a Python callback raised last (callbacks cannot
-        #: raise through C: a failing log callback is ignored, a failing
-        #: progress callback aborts the call with CallbackError)
-        self.callback_exception = None
+        # Holds the last exception a callback raised; the closures capture
+        # this list, not self, so no reference cycle delays cleanup.
+        self._raised = [None]
         try:
             self._set_all(options)
             if log is not None:
@@ -34,29 +33,39 @@ class Context(Handle):
             self.close()
             raise
 
+    @property
+    def callback_exception(self):
+        """The exception a Python callback raised last (None if none).
+        Callbacks cannot raise through C: a failing log callback is ignored,
+        a failing progress callback aborts the call with CallbackError."""
+        return self._raised[0]
+
     def set_log(self, fn):
         """fn(level: int, message: str) receives library messages at or
         below log_level; None removes it."""
+        raised = self._raised
+
         def call(level, message, _ud):
             try:
                 fn(level, (message or b"").decode("utf-8", "replace"))
-            except BaseException as e:  # noqa: B036 - must not unwind into C
-                self.callback_exception = e
+            except BaseException as e:  # must not unwind into C
+                raised[0] = e
             return 0
-        cb = None if fn is None else _abi.mech_log_fn(call)
+        cb = _abi.mech_log_fn() if fn is None else _abi.mech_log_fn(call)
         check(lib().mech_ctx_set_log(self.handle, cb, None))
         self._log = cb  # keep the C thunk alive while installed
 
     def set_progress(self, fn):
         """fn(task: str, done: float, total: float) -> None/0 to continue,
         > 0 to stop early, < 0 to abort; None removes it."""
+        raised = self._raised
+
         def call(task, done, total, _ud):
             try:
-                r = fn((task or b"").decode("utf-8", "replace"), done, total)
-                return int(r or 0)
-            except BaseException as e:  # noqa: B036
-                self.callback_exception = e
+                return int(fn((task or b"").decode("utf-8", "replace"), done, total) or 0)
+            except BaseException as e:  # must not unwind into C
+                raised[0] = e
                 return -1
-        cb = None if fn is None else _abi.mech_progress_fn(call)
+        cb = _abi.mech_progress_fn() if fn is None else _abi.mech_progress_fn(call)
         check(lib().mech_ctx_set_progress(self.handle, cb, None))
         self._progress = cb
