@@ -19,6 +19,15 @@ from . import linalg
 from .linalg import cholesky_solve, gemm, svd, syev
 
 __version__ = _abi.MECH_VERSION_STRING
+__all__ = [
+    "Array", "CallbackError", "Context", "DivergedError", "FileIOError", "FormatError",
+    "Handle", "InvalidArgumentError", "LibraryNotFoundError", "LinAlgError",
+    "MechanicsError", "NoConvergenceError", "NonFiniteError", "NotFoundError", "Option",
+    "OutOfMemoryError", "RangeError", "Rng", "ShapeError", "SizeOverflowError",
+    "StateError", "UnsupportedError", "VersionMismatchError", "blis_version", "check",
+    "cholesky_solve", "gemm", "lib", "library_path", "linalg", "missing_functions",
+    "svd", "syev", "version",
+]
 
 lib()  # fail at import, not at first use, when the library is missing or wrong
 
