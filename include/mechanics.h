@@ -6,5 +6,6 @@
 #include "mechanics/core.h"
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
+#include "mechanics/optim.h"
 
 #endif /* MECHANICS_H */

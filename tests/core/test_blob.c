@@ -127,6 +127,41 @@ START_TEST(reading_past_the_end_fails_cleanly)
 }
 END_TEST
 
+START_TEST(memory_round_trip_matches_file_bytes)
+{
+    char path[256];
+    tmp_path(path, sizeof path, "mem");
+    long len = write_sample(path);
+    mech_err e = {0};
+    mech_blob b;
+    mech__blob_init(&b, &e);
+    double v[3] = {1.5, -0.0, 1e300};
+    float f[2] = {0.25f, -3.0f};
+    mech__blob_put_u64(&b, 42);
+    mech__blob_put_f64s(&b, v, 3);
+    mech__blob_put_f32s(&b, f, 2);
+    mech__blob_put_str(&b, "hello, world");
+    unsigned char mem[512], file[512];
+    size_t total = (size_t)len + MECH_BLOB_HEADER_BYTES;
+    ck_assert_int_eq(mech__blob_to_memory(&b, MAGIC, 7, mem, total - 1), MECH_ESHAPE);
+    ck_assert_ok(mech__blob_to_memory(&b, MAGIC, 7, mem, total));
+    mech__blob_free(&b);
+    FILE *fp = fopen(path, "rb");
+    ck_assert_uint_eq(fread(file, 1, sizeof file, fp), total);
+    fclose(fp);
+    ck_assert(memcmp(mem, file, total) == 0);
+    mech_reader r;
+    ck_assert_ok(mech__reader_from_memory(&r, mem, total, MAGIC, &e));
+    ck_assert_uint_eq(mech__reader_u64(&r), 42);
+    mech__reader_close(&r);
+    for (size_t cut = 0; cut < total; cut++)
+        ck_assert_int_eq(mech__reader_from_memory(&r, mem, cut, MAGIC, &e), MECH_EFORMAT);
+    mem[total - 1] ^= 1;
+    ck_assert_int_eq(mech__reader_from_memory(&r, mem, total, MAGIC, &e), MECH_EFORMAT);
+    remove(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("blob");
@@ -135,6 +170,7 @@ int main(void)
     tcase_add_test(tc, round_trip_is_exact);
     tcase_add_test(tc, truncated_and_corrupted_files_are_refused);
     tcase_add_test(tc, reading_past_the_end_fails_cleanly);
+    tcase_add_test(tc, memory_round_trip_matches_file_bytes);
     suite_add_tcase(s, tc);
     return mech_test_run(s);
 }
