@@ -8,6 +8,7 @@ ABI_SCHEMA = 1
 HEADERS = ('mechanics.h',
  'mechanics/core.h',
  'mechanics/linalg.h',
+ 'mechanics/optim.h',
  'mechanics/rng.h',
  'mechanics/version.h')
 
@@ -45,10 +46,65 @@ MECH_LOG_WARN = 1
 MECH_LOG_INFO = 2
 MECH_LOG_DEBUG = 3
 
+# Learning-rate schedules eta(k), k = 1, 2, ... the step index; eta = LR,
+# W = WARMUP_STEPS, T = TOTAL_STEPS, f = FINAL_LR_FRACTION, and the warmup
+# factor w(k) = min(1, k/W) (w = 1 when W = 0).
+#  CONSTANT       eta                        (WARMUP_STEPS is ignored)
+#  WARMUP_LINEAR  eta w(k)
+#  COSINE         eta w(k) for k <= W; then
+#                 eta [f + (1-f) (1 + cos(pi (k-W)/(T-W))) / 2] for W < k <= T;
+#                 eta f for k > T.  Needs T >= 1 and W <= T.
+#  WSD            warmup-stable-decay with D = floor(DECAY_FRACTION * T)
+#                 decay steps: eta w(k) for k <= T-D; then linear decay
+#                 eta [f + (1-f) (T-k)/D] for T-D < k <= T; eta f for k > T.
+#                 Needs T >= 1 and W <= T-D.
+#  STEP           eta w(k) GAMMA^floor((k-1)/STEP_SIZE): the first STEP_SIZE
+#                 steps run at eta, the next STEP_SIZE at eta GAMMA, ...
+#  INV_SQRT       eta min(k/W', sqrt(W'/k)), W' = max(W, 1): linear warmup
+#                 to eta at k = W', then eta sqrt(W'/k) (eta/sqrt(k) if W = 0).
+# At k = 0 every formula is evaluated as written (0 during a warmup), except
+# STEP, which gives its k = 1 value.
+mech_lr_schedule = c_int
+MECH_LR_CONSTANT = 0
+MECH_LR_WARMUP_LINEAR = 1
+MECH_LR_COSINE = 2
+MECH_LR_WSD = 3
+MECH_LR_STEP = 4
+MECH_LR_INV_SQRT = 5
+
 mech_opt_type = c_int
 MECH_OPT_I64 = 0
 MECH_OPT_F64 = 1
 MECH_OPT_STR = 2
+
+mech_optimizer_kind = c_int
+MECH_OPTIMIZER_GD = 0
+MECH_OPTIMIZER_SGD = 1
+MECH_OPTIMIZER_HEAVY_BALL = 2
+MECH_OPTIMIZER_NESTEROV = 3
+MECH_OPTIMIZER_ADAM = 4
+MECH_OPTIMIZER_ADAMW = 5
+MECH_OPTIMIZER_RMSPROP = 6
+MECH_OPTIMIZER_SIGN = 7
+
+# Option keys (MECH_KIND_OPTIMIZER; names for mech_option_lookup in
+# parentheses). Bounds are inclusive unless "< 1" is written; setting a value
+# out of bounds gives MECH_ERANGE, NaN gives MECH_ENONFINITE.
+mech_optimizer_opt = c_int
+MECH_OPTIMIZER_LR = 0
+MECH_OPTIMIZER_MOMENTUM = 1
+MECH_OPTIMIZER_BETA1 = 2
+MECH_OPTIMIZER_BETA2 = 3
+MECH_OPTIMIZER_EPS = 4
+MECH_OPTIMIZER_WEIGHT_DECAY = 5
+MECH_OPTIMIZER_CLIP_NORM = 6
+MECH_OPTIMIZER_SCHEDULE = 7
+MECH_OPTIMIZER_WARMUP_STEPS = 8
+MECH_OPTIMIZER_TOTAL_STEPS = 9
+MECH_OPTIMIZER_FINAL_LR_FRACTION = 10
+MECH_OPTIMIZER_DECAY_FRACTION = 11
+MECH_OPTIMIZER_STEP_SIZE = 12
+MECH_OPTIMIZER_GAMMA = 13
 
 mech_status = c_int
 MECH_OK = 0
@@ -74,7 +130,10 @@ ENUMS = {
     'mech_ctx_opt': {'MECH_CTX_THREADS': 0, 'MECH_CTX_SEED': 1, 'MECH_CTX_LOG_LEVEL': 2},
     'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7},
     'mech_log_level': {'MECH_LOG_ERROR': 0, 'MECH_LOG_WARN': 1, 'MECH_LOG_INFO': 2, 'MECH_LOG_DEBUG': 3},
+    'mech_lr_schedule': {'MECH_LR_CONSTANT': 0, 'MECH_LR_WARMUP_LINEAR': 1, 'MECH_LR_COSINE': 2, 'MECH_LR_WSD': 3, 'MECH_LR_STEP': 4, 'MECH_LR_INV_SQRT': 5},
     'mech_opt_type': {'MECH_OPT_I64': 0, 'MECH_OPT_F64': 1, 'MECH_OPT_STR': 2},
+    'mech_optimizer_kind': {'MECH_OPTIMIZER_GD': 0, 'MECH_OPTIMIZER_SGD': 1, 'MECH_OPTIMIZER_HEAVY_BALL': 2, 'MECH_OPTIMIZER_NESTEROV': 3, 'MECH_OPTIMIZER_ADAM': 4, 'MECH_OPTIMIZER_ADAMW': 5, 'MECH_OPTIMIZER_RMSPROP': 6, 'MECH_OPTIMIZER_SIGN': 7},
+    'mech_optimizer_opt': {'MECH_OPTIMIZER_LR': 0, 'MECH_OPTIMIZER_MOMENTUM': 1, 'MECH_OPTIMIZER_BETA1': 2, 'MECH_OPTIMIZER_BETA2': 3, 'MECH_OPTIMIZER_EPS': 4, 'MECH_OPTIMIZER_WEIGHT_DECAY': 5, 'MECH_OPTIMIZER_CLIP_NORM': 6, 'MECH_OPTIMIZER_SCHEDULE': 7, 'MECH_OPTIMIZER_WARMUP_STEPS': 8, 'MECH_OPTIMIZER_TOTAL_STEPS': 9, 'MECH_OPTIMIZER_FINAL_LR_FRACTION': 10, 'MECH_OPTIMIZER_DECAY_FRACTION': 11, 'MECH_OPTIMIZER_STEP_SIZE': 12, 'MECH_OPTIMIZER_GAMMA': 13},
     'mech_status': {'MECH_OK': 0, 'MECH_STOPPED': 1, 'MECH_EINVAL': -1, 'MECH_ENOMEM': -2, 'MECH_ESHAPE': -3, 'MECH_ERANGE': -4, 'MECH_ENONFINITE': -5, 'MECH_EOVERFLOW': -6, 'MECH_EIO': -7, 'MECH_EFORMAT': -8, 'MECH_ENOTFOUND': -9, 'MECH_ESTATE': -10, 'MECH_ENOCONV': -11, 'MECH_EDIVERGED': -12, 'MECH_ECALLBACK': -13, 'MECH_ELINALG': -14, 'MECH_EUNSUPPORTED': -15, 'MECH_EVERSION': -16},
 }
 
@@ -82,12 +141,17 @@ ENUMS = {
 # typed accessor functions taking the key.
 OPTION_ENUMS = {
     'mech_ctx_opt': {'kind': 'MECH_KIND_CTX', 'handle': 'mech_ctx', 'accessors': {'get_f64': 'mech_ctx_get_f64', 'get_i64': 'mech_ctx_get_i64', 'set_f64': 'mech_ctx_set_f64', 'set_i64': 'mech_ctx_set_i64'}},
+    'mech_optimizer_opt': {'kind': 'MECH_KIND_OPTIMIZER', 'handle': 'mech_optimizer', 'accessors': {'get_f64': 'mech_optimizer_get_f64', 'get_i64': 'mech_optimizer_get_i64', 'set_f64': 'mech_optimizer_set_f64', 'set_i64': 'mech_optimizer_set_i64'}},
 }
 
 # ---- opaque handles: an instance is a `mech_x *` ----
 
 
 class mech_ctx(c_void_p):
+    pass
+
+
+class mech_optimizer(c_void_p):
     pass
 
 
@@ -128,6 +192,28 @@ FUNCTIONS = {
     'mech_gemv_f32': (mech_status, (('ctx', mech_ctx), ('trans', c_bool), ('m', c_size_t), ('n', c_size_t), ('alpha', c_float), ('a', POINTER(c_float)), ('lda', c_size_t), ('x', POINTER(c_float)), ('beta', c_float), ('y', POINTER(c_float)), )),
     'mech_last_error': (c_char_p, ()),
     'mech_last_status': (c_int, ()),
+    'mech_optimizer_create': (mech_status, (('out', POINTER(mech_optimizer)), ('ctx', mech_ctx), ('kind', mech_optimizer_kind), ('n_params', c_size_t), )),
+    'mech_optimizer_destroy': (None, (('o', mech_optimizer), )),
+    'mech_optimizer_get_f64': (mech_status, (('o', mech_optimizer), ('key', mech_optimizer_opt), ('value', POINTER(c_double)), )),
+    'mech_optimizer_get_i64': (mech_status, (('o', mech_optimizer), ('key', mech_optimizer_opt), ('value', POINTER(c_int64)), )),
+    'mech_optimizer_get_state': (mech_status, (('o', mech_optimizer), ('buf', c_void_p), ('n', c_size_t), )),
+    'mech_optimizer_kind_name': (c_char_p, (('kind', mech_optimizer_kind), )),
+    'mech_optimizer_last_error': (c_char_p, (('o', mech_optimizer), )),
+    'mech_optimizer_load': (mech_status, (('o', mech_optimizer), ('path', c_char_p), )),
+    'mech_optimizer_lr_at': (mech_status, (('o', mech_optimizer), ('step', c_uint64), ('lr', POINTER(c_double)), )),
+    'mech_optimizer_preconditioner': (mech_status, (('o', mech_optimizer), ('p_out', POINTER(c_double)), ('n', c_size_t), )),
+    'mech_optimizer_reset': (mech_status, (('o', mech_optimizer), )),
+    'mech_optimizer_save': (mech_status, (('o', mech_optimizer), ('path', c_char_p), )),
+    'mech_optimizer_set_f64': (mech_status, (('o', mech_optimizer), ('key', mech_optimizer_opt), ('value', c_double), )),
+    'mech_optimizer_set_groups': (mech_status, (('o', mech_optimizer), ('group_offsets', POINTER(c_size_t)), ('lr_multipliers', POINTER(c_double)), ('n_groups', c_size_t), )),
+    'mech_optimizer_set_i64': (mech_status, (('o', mech_optimizer), ('key', mech_optimizer_opt), ('value', c_int64), )),
+    'mech_optimizer_set_state': (mech_status, (('o', mech_optimizer), ('buf', c_void_p), ('n', c_size_t), )),
+    'mech_optimizer_setup': (mech_status, (('o', mech_optimizer), )),
+    'mech_optimizer_state_size': (mech_status, (('o', mech_optimizer), ('size', POINTER(c_size_t)), )),
+    'mech_optimizer_step': (mech_status, (('o', mech_optimizer), ('params', POINTER(c_double)), ('grad', POINTER(c_double)), )),
+    'mech_optimizer_step_count': (mech_status, (('o', mech_optimizer), ('count', POINTER(c_uint64)), )),
+    'mech_optimizer_step_f32': (mech_status, (('o', mech_optimizer), ('params', POINTER(c_float)), ('grad', POINTER(c_float)), )),
+    'mech_optimizer_step_scale': (mech_status, (('o', mech_optimizer), ('scale_out', POINTER(c_double)), ('n', c_size_t), )),
     'mech_option_bounds': (mech_status, (('kind', mech_kind), ('key', c_int), ('lo', POINTER(c_double)), ('hi', POINTER(c_double)), )),
     'mech_option_count': (mech_status, (('kind', mech_kind), ('count', POINTER(c_int)), )),
     'mech_option_doc': (mech_status, (('kind', mech_kind), ('key', c_int), ('doc', POINTER(c_char_p)), )),
