@@ -6,6 +6,10 @@
 #include "mechanics/core.h"
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
+#include "mechanics/trace.h"
 #include "mechanics/optim.h"
+#include "mechanics/ode.h"
+#include "mechanics/eigenlearning.h"
+#include "mechanics/committee.h"
 
 #endif /* MECHANICS_H */
