@@ -36,12 +36,26 @@ def test_unknown_kwarg_raises():
         mechanics.Context(bogus=1)
 
 
-def test_callbacks_install_and_remove():
+def test_callback_thunks_round_trip_through_c():
+    # No library function emits logs or progress yet, so the installed C
+    # function pointers are called directly (ctypes goes through libffi).
     seen = []
     with mechanics.Context(log=lambda level, msg: seen.append((level, msg)),
-                           progress=lambda task, done, total: 0) as ctx:
+                           progress=lambda task, done, total: 1 if done >= total else 0) as ctx:
+        assert ctx._log(2, b"hello", None) == 0 and seen == [(2, "hello")]
+        assert ctx._progress(b"fit", 1.0, 2.0, None) == 0
+        assert ctx._progress(b"fit", 2.0, 2.0, None) == 1
+
+        def broken(*args):
+            raise KeyError("boom")
+        ctx.set_log(broken)
+        ctx.set_progress(broken)
+        assert ctx._log(0, b"x", None) == 0
+        assert ctx._progress(b"fit", 0.0, 1.0, None) == -1  # abort -> MECH_ECALLBACK
+        assert isinstance(ctx.callback_exception, KeyError)
         ctx.set_log(None)
         ctx.set_progress(None)
+        assert not ctx._log and not ctx._progress  # NULL function pointers
 
 
 def test_handle_without_options():
