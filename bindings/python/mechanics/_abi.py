@@ -9,6 +9,7 @@ ABI_SCHEMA = 1
 HEADERS = ('mechanics.h',
  'mechanics/committee.h',
  'mechanics/core.h',
+ 'mechanics/data.h',
  'mechanics/eigenlearning.h',
  'mechanics/linalg.h',
  'mechanics/ode.h',
@@ -18,6 +19,7 @@ HEADERS = ('mechanics.h',
  'mechanics/version.h')
 
 # ---- macros ----
+MECH_DATA_STATE_WORDS = 10
 MECH_VERSION_MAJOR = 0
 MECH_VERSION_MINOR = 1
 MECH_VERSION_NUMBER = 100
@@ -50,6 +52,25 @@ mech_ctx_opt = c_int
 MECH_CTX_THREADS = 0
 MECH_CTX_SEED = 1
 MECH_CTX_LOG_LEVEL = 2
+
+# Options of data handles (mech_data_set_i64 / set_f64; introspection with
+# mech_option_* and MECH_KIND_DATA). Options that do not apply to a
+# handle's kind are stored and ignored.
+mech_data_opt = c_int
+MECH_DATA_VARIANCE = 0
+MECH_DATA_ALPHA = 1
+MECH_DATA_TRACE = 2
+MECH_DATA_RADIUS = 3
+MECH_DATA_TEACHER_SCALE = 4
+MECH_DATA_DROP_LAST = 5
+MECH_DATA_BALANCED = 6
+MECH_DATA_STREAM = 7
+
+# Input distribution of a generator (in_dim = d).
+mech_input_kind = c_int
+MECH_INPUT_GAUSSIAN = 0
+MECH_INPUT_POWER_LAW = 1
+MECH_INPUT_SPHERE = 2
 
 # Which handle kind an option key belongs to.
 mech_kind = c_int
@@ -164,6 +185,17 @@ MECH_OPTIMIZER_DECAY_FRACTION = 11
 MECH_OPTIMIZER_STEP_SIZE = 12
 MECH_OPTIMIZER_GAMMA = 13
 
+# Who owns arrays passed to a constructor.
+mech_ownership = c_int
+MECH_COPY = 0
+MECH_BORROW = 1
+
+# How next_batch picks examples from a finite dataset.
+mech_sampling = c_int
+MECH_SAMPLE_WITH_REPLACEMENT = 0
+MECH_SAMPLE_WITHOUT_REPLACEMENT = 1
+MECH_SAMPLE_FULL = 2
+
 mech_status = c_int
 MECH_OK = 0
 MECH_STOPPED = 1
@@ -196,6 +228,8 @@ ENUMS = {
     'mech_committee_act': {'MECH_COMMITTEE_SCALED_ERF': 0, 'MECH_COMMITTEE_LINEAR': 1},
     'mech_committee_integral': {'MECH_COMMITTEE_I2': 0, 'MECH_COMMITTEE_J2': 1, 'MECH_COMMITTEE_I3': 2, 'MECH_COMMITTEE_I4': 3},
     'mech_ctx_opt': {'MECH_CTX_THREADS': 0, 'MECH_CTX_SEED': 1, 'MECH_CTX_LOG_LEVEL': 2},
+    'mech_data_opt': {'MECH_DATA_VARIANCE': 0, 'MECH_DATA_ALPHA': 1, 'MECH_DATA_TRACE': 2, 'MECH_DATA_RADIUS': 3, 'MECH_DATA_TEACHER_SCALE': 4, 'MECH_DATA_DROP_LAST': 5, 'MECH_DATA_BALANCED': 6, 'MECH_DATA_STREAM': 7},
+    'mech_input_kind': {'MECH_INPUT_GAUSSIAN': 0, 'MECH_INPUT_POWER_LAW': 1, 'MECH_INPUT_SPHERE': 2},
     'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7},
     'mech_log_level': {'MECH_LOG_ERROR': 0, 'MECH_LOG_WARN': 1, 'MECH_LOG_INFO': 2, 'MECH_LOG_DEBUG': 3},
     'mech_lr_schedule': {'MECH_LR_CONSTANT': 0, 'MECH_LR_WARMUP_LINEAR': 1, 'MECH_LR_COSINE': 2, 'MECH_LR_WSD': 3, 'MECH_LR_STEP': 4, 'MECH_LR_INV_SQRT': 5},
@@ -206,6 +240,8 @@ ENUMS = {
     'mech_opt_type': {'MECH_OPT_I64': 0, 'MECH_OPT_F64': 1, 'MECH_OPT_STR': 2},
     'mech_optimizer_kind': {'MECH_OPTIMIZER_GD': 0, 'MECH_OPTIMIZER_SGD': 1, 'MECH_OPTIMIZER_HEAVY_BALL': 2, 'MECH_OPTIMIZER_NESTEROV': 3, 'MECH_OPTIMIZER_ADAM': 4, 'MECH_OPTIMIZER_ADAMW': 5, 'MECH_OPTIMIZER_RMSPROP': 6, 'MECH_OPTIMIZER_SIGN': 7},
     'mech_optimizer_opt': {'MECH_OPTIMIZER_LR': 0, 'MECH_OPTIMIZER_MOMENTUM': 1, 'MECH_OPTIMIZER_BETA1': 2, 'MECH_OPTIMIZER_BETA2': 3, 'MECH_OPTIMIZER_EPS': 4, 'MECH_OPTIMIZER_WEIGHT_DECAY': 5, 'MECH_OPTIMIZER_CLIP_NORM': 6, 'MECH_OPTIMIZER_SCHEDULE': 7, 'MECH_OPTIMIZER_WARMUP_STEPS': 8, 'MECH_OPTIMIZER_TOTAL_STEPS': 9, 'MECH_OPTIMIZER_FINAL_LR_FRACTION': 10, 'MECH_OPTIMIZER_DECAY_FRACTION': 11, 'MECH_OPTIMIZER_STEP_SIZE': 12, 'MECH_OPTIMIZER_GAMMA': 13},
+    'mech_ownership': {'MECH_COPY': 0, 'MECH_BORROW': 1},
+    'mech_sampling': {'MECH_SAMPLE_WITH_REPLACEMENT': 0, 'MECH_SAMPLE_WITHOUT_REPLACEMENT': 1, 'MECH_SAMPLE_FULL': 2},
     'mech_status': {'MECH_OK': 0, 'MECH_STOPPED': 1, 'MECH_EINVAL': -1, 'MECH_ENOMEM': -2, 'MECH_ESHAPE': -3, 'MECH_ERANGE': -4, 'MECH_ENONFINITE': -5, 'MECH_EOVERFLOW': -6, 'MECH_EIO': -7, 'MECH_EFORMAT': -8, 'MECH_ENOTFOUND': -9, 'MECH_ESTATE': -10, 'MECH_ENOCONV': -11, 'MECH_EDIVERGED': -12, 'MECH_ECALLBACK': -13, 'MECH_ELINALG': -14, 'MECH_EUNSUPPORTED': -15, 'MECH_EVERSION': -16},
     'mech_trace_format': {'MECH_TRACE_AUTO': 0, 'MECH_TRACE_CSV': 1, 'MECH_TRACE_JSONL': 2, 'MECH_TRACE_NPY': 3, 'MECH_TRACE_NPZ': 4},
 }
@@ -214,6 +250,7 @@ ENUMS = {
 # typed accessor functions taking the key.
 OPTION_ENUMS = {
     'mech_ctx_opt': {'kind': 'MECH_KIND_CTX', 'handle': 'mech_ctx', 'accessors': {'get_f64': 'mech_ctx_get_f64', 'get_i64': 'mech_ctx_get_i64', 'set_f64': 'mech_ctx_set_f64', 'set_i64': 'mech_ctx_set_i64'}},
+    'mech_data_opt': {'kind': 'MECH_KIND_DATA', 'handle': 'mech_data', 'accessors': {'get_f64': 'mech_data_get_f64', 'get_i64': 'mech_data_get_i64', 'set_f64': 'mech_data_set_f64', 'set_i64': 'mech_data_set_i64'}},
     'mech_ode_opt': {'kind': 'MECH_KIND_ODE', 'handle': 'mech_ode', 'accessors': {'get_f64': 'mech_ode_get_f64', 'get_i64': 'mech_ode_get_i64', 'set_f64': 'mech_ode_set_f64', 'set_i64': 'mech_ode_set_i64'}},
     'mech_optimizer_opt': {'kind': 'MECH_KIND_OPTIMIZER', 'handle': 'mech_optimizer', 'accessors': {'get_f64': 'mech_optimizer_get_f64', 'get_i64': 'mech_optimizer_get_i64', 'set_f64': 'mech_optimizer_set_f64', 'set_i64': 'mech_optimizer_set_i64'}},
 }
@@ -222,6 +259,10 @@ OPTION_ENUMS = {
 
 
 class mech_ctx(c_void_p):
+    pass
+
+
+class mech_data(c_void_p):
     pass
 
 
@@ -276,6 +317,11 @@ class mech_eigenlearning_result(Structure):
         ('residual', c_double),
     ]
 
+# Label function of a generator ("teacher"): writes y_out (n x out_dim)
+# for inputs x (n x in_dim). Must return 0; any other value makes the
+# drawing call fail with MECH_ECALLBACK. user_data is passed back as given.
+mech_label_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double), c_size_t, c_void_p)
+
 # Log callback: return value is ignored.
 mech_log_fn = CFUNCTYPE(c_int, c_int, c_char_p, c_void_p)
 
@@ -317,6 +363,35 @@ FUNCTIONS = {
     'mech_ctx_set_i64': (mech_status, (('ctx', mech_ctx), ('key', mech_ctx_opt), ('value', c_int64), )),
     'mech_ctx_set_log': (mech_status, (('ctx', mech_ctx), ('fn', mech_log_fn), ('user_data', c_void_p), )),
     'mech_ctx_set_progress': (mech_status, (('ctx', mech_ctx), ('fn', mech_progress_fn), ('user_data', c_void_p), )),
+    'mech_data_create_arrays': (mech_status, (('out', POINTER(mech_data)), ('ctx', mech_ctx), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('n', c_size_t), ('in_dim', c_size_t), ('out_dim', c_size_t), ('own', mech_ownership), )),
+    'mech_data_create_generator': (mech_status, (('out', POINTER(mech_data)), ('ctx', mech_ctx), ('input', mech_input_kind), ('in_dim', c_size_t), )),
+    'mech_data_create_mixture': (mech_status, (('out', POINTER(mech_data)), ('ctx', mech_ctx), ('n_classes', c_size_t), ('in_dim', c_size_t), ('separation', c_double), )),
+    'mech_data_create_modular': (mech_status, (('out', POINTER(mech_data)), ('ctx', mech_ctx), ('p', c_size_t), )),
+    'mech_data_destroy': (None, (('d', mech_data), )),
+    'mech_data_epoch': (mech_status, (('d', mech_data), ('epoch', POINTER(c_uint64)), )),
+    'mech_data_examples_seen': (mech_status, (('d', mech_data), ('examples', POINTER(c_uint64)), )),
+    'mech_data_get': (mech_status, (('d', mech_data), ('first', c_size_t), ('count', c_size_t), ('x', POINTER(c_double)), ('y', POINTER(c_double)), )),
+    'mech_data_get_f64': (mech_status, (('d', mech_data), ('key', mech_data_opt), ('value', POINTER(c_double)), )),
+    'mech_data_get_i64': (mech_status, (('d', mech_data), ('key', mech_data_opt), ('value', POINTER(c_int64)), )),
+    'mech_data_get_means': (mech_status, (('d', mech_data), ('means', POINTER(c_double)), )),
+    'mech_data_get_state': (mech_status, (('d', mech_data), ('words', POINTER(c_uint64)), ('n_words', c_size_t), )),
+    'mech_data_in_dim': (mech_status, (('d', mech_data), ('in_dim', POINTER(c_size_t)), )),
+    'mech_data_is_generator': (mech_status, (('d', mech_data), ('is_generator', POINTER(c_bool)), )),
+    'mech_data_last_error': (c_char_p, (('d', mech_data), )),
+    'mech_data_load_npy': (mech_status, (('out', POINTER(mech_data)), ('ctx', mech_ctx), ('x_path', c_char_p), ('y_path', c_char_p), )),
+    'mech_data_materialize': (mech_status, (('gen', mech_data), ('n', c_size_t), ('out', POINTER(mech_data)), )),
+    'mech_data_n': (mech_status, (('d', mech_data), ('n', POINTER(c_size_t)), )),
+    'mech_data_next_batch': (mech_status, (('d', mech_data), ('x_out', POINTER(c_double)), ('y_out', POINTER(c_double)), ('count', POINTER(c_size_t)), )),
+    'mech_data_onehot_to_class': (mech_status, (('y', POINTER(c_double)), ('n', c_size_t), ('n_classes', c_size_t), ('cls', POINTER(c_int64)), )),
+    'mech_data_out_dim': (mech_status, (('d', mech_data), ('out_dim', POINTER(c_size_t)), )),
+    'mech_data_sample': (mech_status, (('d', mech_data), ('n', c_size_t), ('x', POINTER(c_double)), ('y', POINTER(c_double)), )),
+    'mech_data_set_batch': (mech_status, (('d', mech_data), ('batch', c_size_t), ('mode', mech_sampling), )),
+    'mech_data_set_f64': (mech_status, (('d', mech_data), ('key', mech_data_opt), ('value', c_double), )),
+    'mech_data_set_i64': (mech_status, (('d', mech_data), ('key', mech_data_opt), ('value', c_int64), )),
+    'mech_data_set_linear_teacher': (mech_status, (('d', mech_data), ('w', POINTER(c_double)), ('out_dim', c_size_t), ('noise_sd', c_double), )),
+    'mech_data_set_state': (mech_status, (('d', mech_data), ('words', POINTER(c_uint64)), ('n_words', c_size_t), )),
+    'mech_data_set_teacher': (mech_status, (('d', mech_data), ('fn', mech_label_fn), ('user_data', c_void_p), ('out_dim', c_size_t), ('noise_sd', c_double), )),
+    'mech_data_split': (mech_status, (('d', mech_data), ('train_fraction', c_double), ('shuffle', c_bool), ('train', POINTER(mech_data)), ('test', POINTER(mech_data)), )),
     'mech_dot': (mech_status, (('n', c_size_t), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_dot_f32': (mech_status, (('n', c_size_t), ('x', POINTER(c_float)), ('y', POINTER(c_float)), ('out', POINTER(c_float)), )),
     'mech_eigenlearning': (mech_status, (('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('m', c_size_t), ('n', c_double), ('ridge', c_double), ('noise_var', c_double), ('learnabilities', POINTER(c_double)), ('out', POINTER(mech_eigenlearning_result)), )),
