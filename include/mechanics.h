@@ -4,5 +4,7 @@
 
 #include "mechanics/version.h"
 #include "mechanics/core.h"
+#include "mechanics/loss.h"
+#include "mechanics/model.h"
 
 #endif /* MECHANICS_H */

@@ -7,6 +7,7 @@
 #include "internal.h"
 
 extern const mech_opttable mech__ctx_opts;
+extern const mech_opttable mech__model_opts;
 
 /* A kind without options of its own. */
 static const mech_opttable NO_OPTS = {MECH_KIND_CTX, NULL, 0};
@@ -14,6 +15,7 @@ static const mech_opttable NO_OPTS = {MECH_KIND_CTX, NULL, 0};
 /* Registry: each module adds its table here at its kind's index. */
 static const mech_opttable *const TABLES[] = {
     [MECH_KIND_CTX] = &mech__ctx_opts,
+    [MECH_KIND_MODEL] = &mech__model_opts,
 
     [MECH_KIND_PROBE] = NULL, /* last kind: sizes the table */
 };
