@@ -6,5 +6,8 @@
 #include "mechanics/core.h"
 #include "mechanics/loss.h"
 #include "mechanics/model.h"
+#include "mechanics/rng.h"
+#include "mechanics/linalg.h"
+#include "mechanics/optim.h"
 
 #endif /* MECHANICS_H */

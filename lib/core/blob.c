@@ -5,7 +5,6 @@
 
 #include "blob.h"
 
-#define HEADER_BYTES (8 + 4 + 8 + 4)
 
 uint32_t mech__crc32(uint32_t crc, const void *data, size_t n)
 {
@@ -102,16 +101,36 @@ void mech__blob_put_str(mech_blob *b, const char *s)
     mech__blob_put(b, s, n);
 }
 
+static void write_header(unsigned char head[MECH_BLOB_HEADER_BYTES], const mech_blob *b,
+                         const char magic[8], uint32_t version)
+{
+    memcpy(head, magic, 8);
+    le_bytes(version, head + 8, 4);
+    le_bytes(b->len, head + 12, 8);
+    /* The checksum covers version and length too. */
+    le_bytes(mech__crc32(mech__crc32(0, head + 8, 12), b->buf, b->len), head + 20, 4);
+}
+
+mech_status mech__blob_to_memory(const mech_blob *b, const char magic[8], uint32_t version,
+                                 void *out, size_t cap)
+{
+    if (b->st < 0) return b->st;
+    if (cap < MECH_BLOB_HEADER_BYTES || cap - MECH_BLOB_HEADER_BYTES < b->len)
+        return mech__fail(b->err, MECH_ESHAPE, "buffer of %zu bytes, state needs %zu", cap,
+                          b->len + MECH_BLOB_HEADER_BYTES);
+    unsigned char *o = out;
+    write_header(o, b, magic, version);
+    if (b->len) memcpy(o + MECH_BLOB_HEADER_BYTES, b->buf, b->len);
+    return MECH_OK;
+}
+
 mech_status mech__blob_save(mech_blob *b, const char *path, const char magic[8],
                             uint32_t version)
 {
     if (b->st < 0) return b->st;
     MECH_CHECK_PTR(b->err, path);
-    unsigned char head[HEADER_BYTES];
-    memcpy(head, magic, 8);
-    le_bytes(version, head + 8, 4);
-    le_bytes(b->len, head + 12, 8);
-    le_bytes(mech__crc32(0, b->buf, b->len), head + 20, 4);
+    unsigned char head[MECH_BLOB_HEADER_BYTES];
+    write_header(head, b, magic, version);
 
     size_t plen = strlen(path);
     char *tmp = mech__calloc(plen + 8, 1, b->err);
@@ -135,6 +154,51 @@ mech_status mech__blob_save(mech_blob *b, const char *path, const char magic[8],
     return MECH_OK;
 }
 
+/* Checks a header against the bytes that follow it; what names the source
+ * in messages. */
+static mech_status check_header(mech_reader *r, const unsigned char *head, size_t available,
+                                const char magic[8], const char *what, uint32_t *crc)
+{
+    if (memcmp(head, magic, 8) != 0)
+        return r->st = mech__fail(r->err, MECH_EFORMAT, "%s is not a %.8s container", what,
+                                  magic);
+    r->version = (uint32_t)from_le(head + 8, 4);
+    uint64_t len = from_le(head + 12, 8);
+    *crc = (uint32_t)from_le(head + 20, 4);
+    if (len != available)
+        return r->st = mech__fail(r->err, MECH_EFORMAT, "%s is %s than its header says", what,
+                                  available < len ? "shorter" : "longer");
+    return MECH_OK;
+}
+
+static mech_status check_crc(mech_reader *r, const unsigned char *head, const char *what,
+                             uint32_t crc)
+{
+    if (mech__crc32(mech__crc32(0, head + 8, 12), r->data, r->len) != crc) {
+        mech__reader_close(r);
+        return r->st = mech__fail(r->err, MECH_EFORMAT, "%s is corrupted (checksum)", what);
+    }
+    return MECH_OK;
+}
+
+mech_status mech__reader_from_memory(mech_reader *r, const void *data, size_t n,
+                                     const char magic[8], mech_err *e)
+{
+    memset(r, 0, sizeof *r);
+    r->err = e;
+    MECH_CHECK_PTR(e, data);
+    const unsigned char *in = data;
+    uint32_t crc = 0;
+    if (n < MECH_BLOB_HEADER_BYTES)
+        return r->st = mech__fail(e, MECH_EFORMAT, "saved state is truncated (no header)");
+    MECH_TRY(check_header(r, in, n - MECH_BLOB_HEADER_BYTES, magic, "saved state", &crc));
+    r->len = n - MECH_BLOB_HEADER_BYTES;
+    r->data = mech__calloc(r->len ? r->len : 1, 1, e);
+    if (!r->data) return r->st = MECH_ENOMEM;
+    memcpy(r->data, in + MECH_BLOB_HEADER_BYTES, r->len);
+    return check_crc(r, in, "saved state", crc);
+}
+
 mech_status mech__reader_open(mech_reader *r, const char *path, const char magic[8],
                               mech_err *e)
 {
@@ -143,41 +207,37 @@ mech_status mech__reader_open(mech_reader *r, const char *path, const char magic
     MECH_CHECK_PTR(e, path);
     FILE *f = fopen(path, "rb");
     if (!f) return r->st = mech__fail(e, MECH_EIO, "cannot open '%s'", path);
-    unsigned char head[HEADER_BYTES];
+    unsigned char head[MECH_BLOB_HEADER_BYTES];
     if (fread(head, 1, sizeof head, f) != sizeof head) {
         fclose(f);
         return r->st = mech__fail(e, MECH_EFORMAT, "'%s' is truncated (no header)", path);
     }
-    if (memcmp(head, magic, 8) != 0) {
+    /* Compare the declared length with the file before allocating. */
+    long end = -1;
+    if (fseek(f, 0, SEEK_END) == 0) end = ftell(f);
+    if (end < 0 || fseek(f, MECH_BLOB_HEADER_BYTES, SEEK_SET) != 0) {
         fclose(f);
-        return r->st = mech__fail(e, MECH_EFORMAT, "'%s' is not a %.8s file", path, magic);
+        return r->st = mech__fail(e, MECH_EIO, "cannot seek in '%s'", path);
     }
-    r->version = (uint32_t)from_le(head + 8, 4);
-    uint64_t len = from_le(head + 12, 8);
-    uint32_t crc = (uint32_t)from_le(head + 20, 4);
-    if (len > (uint64_t)SIZE_MAX / 2) {
+    uint32_t crc = 0;
+    size_t available = (size_t)end - MECH_BLOB_HEADER_BYTES;
+    if (check_header(r, head, available, magic, path, &crc) < 0) {
         fclose(f);
-        return r->st = mech__fail(e, MECH_EFORMAT, "'%s' declares an absurd size", path);
+        return r->st;
     }
-    r->data = mech__calloc(len ? len : 1, 1, e);
+    r->data = mech__calloc(available ? available : 1, 1, e);
     if (!r->data) {
         fclose(f);
         return r->st = MECH_ENOMEM;
     }
-    size_t got = fread(r->data, 1, len, f);
-    int extra = fgetc(f) != EOF;
+    size_t got = fread(r->data, 1, available, f);
     fclose(f);
-    if (got != len || extra) {
+    if (got != available) {
         mech__reader_close(r);
-        return r->st = mech__fail(e, MECH_EFORMAT, "'%s' is %s", path,
-                                  extra ? "longer than its header says" : "truncated");
+        return r->st = mech__fail(e, MECH_EIO, "cannot read '%s'", path);
     }
-    if (mech__crc32(0, r->data, len) != crc) {
-        mech__reader_close(r);
-        return r->st = mech__fail(e, MECH_EFORMAT, "'%s' is corrupted (checksum)", path);
-    }
-    r->len = len;
-    return MECH_OK;
+    r->len = available;
+    return check_crc(r, head, path, crc);
 }
 
 void mech__reader_close(mech_reader *r)

@@ -7,6 +7,9 @@
 
 #include "internal.h"
 
+/* magic (8), version (4), payload length (8), CRC-32 (4) */
+#define MECH_BLOB_HEADER_BYTES 24
+
 /* CRC-32 (IEEE, as in zip/npz); start with crc = 0. */
 uint32_t mech__crc32(uint32_t crc, const void *data, size_t n);
 
@@ -31,6 +34,11 @@ void mech__blob_put_str(mech_blob *b, const char *s);
 mech_status mech__blob_save(mech_blob *b, const char *path, const char magic[8],
                             uint32_t version);
 
+/* Writes header + payload into a caller buffer of cap bytes (the same
+ * bytes mech__blob_save writes); MECH_ESHAPE if it is too small. */
+mech_status mech__blob_to_memory(const mech_blob *b, const char magic[8], uint32_t version,
+                                 void *out, size_t cap);
+
 /* Reader over a loaded payload. Errors are sticky: check st at the end. */
 typedef struct mech_reader {
     unsigned char *data; /* owned */
@@ -43,6 +51,9 @@ typedef struct mech_reader {
 /* Loads and verifies a file written by mech__blob_save with this magic. */
 mech_status mech__reader_open(mech_reader *r, const char *path, const char magic[8],
                               mech_err *e);
+/* The same checks over n bytes in memory (copied; close frees them). */
+mech_status mech__reader_from_memory(mech_reader *r, const void *data, size_t n,
+                                     const char magic[8], mech_err *e);
 void mech__reader_close(mech_reader *r);
 void mech__reader_get(mech_reader *r, void *out, size_t n);
 uint64_t mech__reader_u64(mech_reader *r);
