@@ -377,6 +377,8 @@ static mech_status build_layers(mech_model *m)
         if (ws > SIZE_MAX / 16 || np > SIZE_MAX / 16)
             return mech__fail(&m->err, MECH_EOVERFLOW, "setup: model too large");
     }
+    m->f_off = m->layers[diag ? 0 : m->n_layers - 1].z_off;
+    m->rf_off = m->layers[diag ? 0 : m->n_layers - 1].rz_off;
     if (diag) m->first_trainable = 0;
     size_t blk;
     MECH_TRY(mech__mul(B, mw, &blk, &m->err));
