@@ -8,6 +8,8 @@
 #include "mechanics/model.h"
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
+#include "mechanics/trace.h"
 #include "mechanics/optim.h"
+#include "mechanics/ode.h"
 
 #endif /* MECHANICS_H */
