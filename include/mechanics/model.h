@@ -148,7 +148,11 @@ typedef enum mech_model_opt {
     MECH_MODEL_PRECISION = 8,      /* i64 mech_precision; default F64 */
     MECH_MODEL_TRAIN_SECOND_LAYER = 9, /* i64 0/1: COMMITTEE second layer trains; default 0 */
     MECH_MODEL_SIGMA_W = 10,       /* f64 >= 0: NTK weight multiplier sigma_w; default 1 */
-    MECH_MODEL_SIGMA_B = 11        /* f64 >= 0: NTK bias multiplier sigma_b; default 1 */
+    MECH_MODEL_SIGMA_B = 11,       /* f64 >= 0: NTK bias multiplier sigma_b; default 1 */
+    MECH_MODEL_INIT_STREAM = 12    /* i64 >= 0: initialization stream under the context
+                                    * seed; models of one context with equal streams (and
+                                    * shapes) start identical, distinct streams give
+                                    * independent draws (e.g. teacher and student); default 0 */
 } mech_model_opt;
 
 /* ---------------- parametrization rules ---------------- */

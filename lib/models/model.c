@@ -33,6 +33,8 @@ static const mech_optdesc MODEL_OPTS[MECH_MODEL_NOPTS] = {
                             "NTK parametrization weight multiplier"},
     [MECH_MODEL_SIGMA_B] = {"sigma_b", MECH_OPT_F64, 0, 1e300, 1, NULL,
                             "NTK parametrization bias multiplier"},
+    [MECH_MODEL_INIT_STREAM] = {"init_stream", MECH_OPT_I64, 0, 9.2233720368547748e18, 0, NULL,
+                                "initialization stream under the context seed"},
 };
 
 const mech_opttable mech__model_opts = {MECH_KIND_MODEL, MODEL_OPTS, MECH_MODEL_NOPTS};

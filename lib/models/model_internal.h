@@ -6,7 +6,7 @@
 #include "mechanics/model.h"
 #include "mechanics/rng.h"
 
-#define MECH_MODEL_NOPTS 12
+#define MECH_MODEL_NOPTS 13
 
 /* Option table of MECH_KIND_MODEL (model.c). */
 extern const mech_opttable mech__model_opts;
