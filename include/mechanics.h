@@ -4,11 +4,11 @@
 
 #include "mechanics/version.h"
 #include "mechanics/core.h"
-#include "mechanics/loss.h"
-#include "mechanics/model.h"
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
 #include "mechanics/trace.h"
+#include "mechanics/loss.h"
+#include "mechanics/model.h"
 #include "mechanics/data.h"
 #include "mechanics/optim.h"
 #include "mechanics/ode.h"
