@@ -51,8 +51,8 @@ typedef enum mech_hsic_estimator {
  * example, with the given estimator. Columns are centered internally.
  * Works in feature space (cost n p1 p2 + n p1^2 + n p2^2) or through the
  * n x n Gram matrices (cost n^2 (p1 + p2)), whichever is cheaper.
- * Scratch: n (p1 + p2) doubles plus p1 p2 + p1^2 + p2^2 (feature space)
- * or 2 n^2 (Gram) doubles, and 4 n doubles.
+ * Scratch: n (p1 + p2 + 2) + max(p1, p2) doubles, plus
+ * max(p1 p2, max(p1, p2)^2) (feature space) or 2 n^2 (Gram) doubles.
  * Errors: MECH_EINVAL (NULL, zero size), MECH_ERANGE (n < 2; n < 4 for
  * the unbiased estimator; bad estimator), MECH_ENONFINITE. */
 MECH_API mech_status mech_hsic(const mech_ctx *ctx, const double *x, size_t n, size_t p1,
@@ -71,7 +71,8 @@ MECH_API mech_status mech_cka(const mech_ctx *ctx, const double *x, size_t n, si
  * times (uniform permutations drawn from rng, which advances);
  * p = (1 + #{CKA_perm >= CKA}) / (1 + n_perm). cka and p_value (both
  * required) receive the observed CKA and the p-value. n_perm >= 1.
- * Scratch as mech_cka plus n p2 doubles and n indices. */
+ * Scratch as mech_cka plus n (p2 + 2) doubles. Cost: n_perm + 1 CKA
+ * cross terms. */
 MECH_API mech_status mech_cka_permutation_test(const mech_ctx *ctx, const double *x,
                                                size_t n, size_t p1, const double *y,
                                                size_t p2, mech_hsic_estimator estimator,
@@ -100,7 +101,7 @@ typedef struct mech_spectrum_result {
  * first, so lambda are the covariance eigenvalues times (m - 1) (the
  * ratios are unaffected) and the norms are those of the centered matrix.
  * singular_values (min(m, n) entries, descending; may be NULL) receives
- * s_i. Scratch: m n + min(m, n) doubles plus LAPACK workspace.
+ * s_i. Scratch: m n + min(m, n) + n doubles plus LAPACK workspace.
  * MECH_ERANGE for a zero (or, centered, constant-column) matrix. */
 MECH_API mech_status mech_matrix_spectrum(const mech_ctx *ctx, const double *a, size_t m,
                                           size_t n, bool center_columns,
