@@ -13,6 +13,7 @@ HEADERS = ('mechanics.h',
  'mechanics/eigenlearning.h',
  'mechanics/linalg.h',
  'mechanics/loss.h',
+ 'mechanics/metrics.h',
  'mechanics/model.h',
  'mechanics/ode.h',
  'mechanics/optim.h',
@@ -77,6 +78,11 @@ MECH_DATA_TEACHER_SCALE = 4
 MECH_DATA_DROP_LAST = 5
 MECH_DATA_BALANCED = 6
 MECH_DATA_STREAM = 7
+
+# Which HSIC estimator CKA is built on.
+mech_hsic_estimator = c_int
+MECH_HSIC_BIASED = 0
+MECH_HSIC_UNBIASED = 1
 
 mech_init = c_int
 MECH_INIT_GAUSSIAN = 0
@@ -300,6 +306,7 @@ ENUMS = {
     'mech_committee_integral': {'MECH_COMMITTEE_I2': 0, 'MECH_COMMITTEE_J2': 1, 'MECH_COMMITTEE_I3': 2, 'MECH_COMMITTEE_I4': 3},
     'mech_ctx_opt': {'MECH_CTX_THREADS': 0, 'MECH_CTX_SEED': 1, 'MECH_CTX_LOG_LEVEL': 2},
     'mech_data_opt': {'MECH_DATA_VARIANCE': 0, 'MECH_DATA_ALPHA': 1, 'MECH_DATA_TRACE': 2, 'MECH_DATA_RADIUS': 3, 'MECH_DATA_TEACHER_SCALE': 4, 'MECH_DATA_DROP_LAST': 5, 'MECH_DATA_BALANCED': 6, 'MECH_DATA_STREAM': 7},
+    'mech_hsic_estimator': {'MECH_HSIC_BIASED': 0, 'MECH_HSIC_UNBIASED': 1},
     'mech_init': {'MECH_INIT_GAUSSIAN': 0, 'MECH_INIT_BALANCED': 1, 'MECH_INIT_ALIGNED': 2, 'MECH_INIT_ORTHOGONAL': 3, 'MECH_INIT_SMALL': 4},
     'mech_input_kind': {'MECH_INPUT_GAUSSIAN': 0, 'MECH_INPUT_POWER_LAW': 1, 'MECH_INPUT_SPHERE': 2},
     'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7},
@@ -401,6 +408,16 @@ class mech_eigenlearning_result(Structure):
         ('residual', c_double),
     ]
 
+
+# Mutual-information estimates of one layer, in nats.
+class mech_information_plane(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('i_xt', c_double),
+        ('i_ty', c_double),
+        ('n_patterns', c_size_t),
+    ]
+
 # Label function of a generator ("teacher"): writes y_out (n x out_dim)
 # for inputs x (n x in_dim). Must return 0; any other value makes the
 # drawing call fail with MECH_ECALLBACK. user_data is passed back as given.
@@ -429,6 +446,22 @@ mech_model_jvp_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, POINTER(c_doub
 
 mech_model_vjp_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double), c_size_t, POINTER(c_double), c_void_p)
 
+
+# With class means mu_c, their average mu_G, centered means
+# M_c = mu_c - mu_G (rows of M, C x p), Sigma_W = (1/n) sum_i
+# (h_i - mu_{y_i})(h_i - mu_{y_i})^T and Sigma_B = (1/C) M^T M:
+class mech_neural_collapse_result(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('nc1', c_double),
+        ('equinorm', c_double),
+        ('cos_mean', c_double),
+        ('equiangular_mean', c_double),
+        ('equiangular_max', c_double),
+        ('nc3', c_double),
+        ('nc4', c_double),
+    ]
+
 # Event function: writes the scalar *g_out = g(t, y). An event is a sign
 # change of g between the start and the end of an accepted step.
 mech_ode_event_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), POINTER(c_double), c_void_p)
@@ -441,13 +474,41 @@ mech_ode_observer_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), c_void_p)
 # overlap; y must not be modified.
 mech_ode_rhs_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), POINTER(c_double), c_void_p)
 
+
+# Continuous power-law fit p(x) ∝ x^-alpha for x >= x_min.
+class mech_power_law_result(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('alpha', c_double),
+        ('x_min', c_double),
+        ('ks_distance', c_double),
+        ('n_tail', c_size_t),
+        ('alpha_se', c_double),
+    ]
+
 # Progress callback: done of total units of the named task. Return 0 to
 # continue, > 0 to stop early and cleanly, < 0 to abort (MECH_ECALLBACK).
 mech_progress_fn = CFUNCTYPE(c_int, c_char_p, c_double, c_double, c_void_p)
 
+
+# Spectral summary of a matrix. With singular values s_i (i < r =
+# min(m, n)) and eigenvalues lambda_i = s_i^2 (of A^T A, or of the
+# covariance up to a factor when columns are centered):
+class mech_spectrum_result(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('count', c_size_t),
+        ('frobenius_norm', c_double),
+        ('spectral_norm', c_double),
+        ('stable_rank', c_double),
+        ('participation_ratio', c_double),
+        ('entropy_rank', c_double),
+    ]
+
 # ---- functions: name -> (restype, ((param name, argtype), ...)) ----
 FUNCTIONS = {
     'mech_activation_name': (c_char_p, (('a', mech_activation), )),
+    'mech_agop': (mech_status, (('ctx', mech_ctx), ('grads', POINTER(c_double)), ('n', c_size_t), ('d', c_size_t), ('agop', POINTER(c_double)), )),
     'mech_axis_lookup': (mech_status, (('name', c_char_p), ('axis', POINTER(mech_axis)), )),
     'mech_axis_name': (c_char_p, (('axis', mech_axis), )),
     'mech_axpy': (mech_status, (('n', c_size_t), ('alpha', c_double), ('x', POINTER(c_double)), ('y', POINTER(c_double)), )),
@@ -455,6 +516,8 @@ FUNCTIONS = {
     'mech_blis_version': (c_char_p, ()),
     'mech_cholesky_solve': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('nrhs', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), )),
     'mech_cholesky_solve_f32': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('nrhs', c_size_t), ('a', POINTER(c_float)), ('lda', c_size_t), ('b', POINTER(c_float)), ('ldb', c_size_t), )),
+    'mech_cka': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('n', c_size_t), ('p1', c_size_t), ('y', POINTER(c_double)), ('p2', c_size_t), ('estimator', mech_hsic_estimator), ('out', POINTER(c_double)), )),
+    'mech_cka_permutation_test': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('n', c_size_t), ('p1', c_size_t), ('y', POINTER(c_double)), ('p2', c_size_t), ('estimator', mech_hsic_estimator), ('n_perm', c_size_t), ('rng', mech_rng), ('cka', POINTER(c_double)), ('p_value', POINTER(c_double)), )),
     'mech_clear_error': (None, ()),
     'mech_committee_eps_g': (mech_status, (('act', mech_committee_act), ('k', c_size_t), ('m', c_size_t), ('q', POINTER(c_double)), ('r', POINTER(c_double)), ('t', POINTER(c_double)), ('v', POINTER(c_double)), ('a', POINTER(c_double)), ('eps_g', POINTER(c_double)), )),
     'mech_committee_gaussian': (mech_status, (('act', mech_committee_act), ('which', mech_committee_integral), ('cov', POINTER(c_double)), ('out', POINTER(c_double)), )),
@@ -499,19 +562,26 @@ FUNCTIONS = {
     'mech_data_split': (mech_status, (('d', mech_data), ('train_fraction', c_double), ('shuffle', c_bool), ('train', POINTER(mech_data)), ('test', POINTER(mech_data)), )),
     'mech_dot': (mech_status, (('n', c_size_t), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_dot_f32': (mech_status, (('n', c_size_t), ('x', POINTER(c_float)), ('y', POINTER(c_float)), ('out', POINTER(c_float)), )),
+    'mech_effective_rank': (mech_status, (('eigenvalues', POINTER(c_double)), ('m', c_size_t), ('participation_ratio', POINTER(c_double)), ('entropy_rank', POINTER(c_double)), )),
     'mech_eigenlearning': (mech_status, (('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('m', c_size_t), ('n', c_double), ('ridge', c_double), ('noise_var', c_double), ('learnabilities', POINTER(c_double)), ('out', POINTER(mech_eigenlearning_result)), )),
     'mech_gcv_estimate': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('n', c_size_t), ('y', POINTER(c_double)), ('ridges', POINTER(c_double)), ('n_ridges', c_size_t), ('estimates', POINTER(c_double)), )),
     'mech_gemm': (mech_status, (('ctx', mech_ctx), ('trans_a', c_bool), ('trans_b', c_bool), ('m', c_size_t), ('n', c_size_t), ('k', c_size_t), ('alpha', c_double), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), ('beta', c_double), ('c', POINTER(c_double)), ('ldc', c_size_t), )),
     'mech_gemm_f32': (mech_status, (('ctx', mech_ctx), ('trans_a', c_bool), ('trans_b', c_bool), ('m', c_size_t), ('n', c_size_t), ('k', c_size_t), ('alpha', c_float), ('a', POINTER(c_float)), ('lda', c_size_t), ('b', POINTER(c_float)), ('ldb', c_size_t), ('beta', c_float), ('c', POINTER(c_float)), ('ldc', c_size_t), )),
     'mech_gemv': (mech_status, (('ctx', mech_ctx), ('trans', c_bool), ('m', c_size_t), ('n', c_size_t), ('alpha', c_double), ('a', POINTER(c_double)), ('lda', c_size_t), ('x', POINTER(c_double)), ('beta', c_double), ('y', POINTER(c_double)), )),
     'mech_gemv_f32': (mech_status, (('ctx', mech_ctx), ('trans', c_bool), ('m', c_size_t), ('n', c_size_t), ('alpha', c_float), ('a', POINTER(c_float)), ('lda', c_size_t), ('x', POINTER(c_float)), ('beta', c_float), ('y', POINTER(c_float)), )),
+    'mech_hsic': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('n', c_size_t), ('p1', c_size_t), ('y', POINTER(c_double)), ('p2', c_size_t), ('estimator', mech_hsic_estimator), ('out', POINTER(c_double)), )),
+    'mech_information_plane_binned': (mech_status, (('t', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('n_bins', c_size_t), ('out', POINTER(mech_information_plane)), )),
+    'mech_information_plane_kde': (mech_status, (('ctx', mech_ctx), ('t', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('noise_var', c_double), ('out', POINTER(mech_information_plane)), )),
+    'mech_kernel_distance': (mech_status, (('k1', POINTER(c_double)), ('k2', POINTER(c_double)), ('n', c_size_t), ('out', POINTER(c_double)), )),
     'mech_kernel_eigensystem': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('weights', POINTER(c_double)), ('m', c_size_t), ('target', POINTER(c_double)), ('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('eigenfunctions', POINTER(c_double)), )),
+    'mech_kernel_target_alignment': (mech_status, (('ctx', mech_ctx), ('k', POINTER(c_double)), ('n', c_size_t), ('y', POINTER(c_double)), ('c', c_size_t), ('centered', c_bool), ('out', POINTER(c_double)), )),
     'mech_last_error': (c_char_p, ()),
     'mech_last_status': (c_int, ()),
     'mech_loss_accuracy': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('accuracy', POINTER(c_double)), )),
     'mech_loss_eval': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('value', POINTER(c_double)), ('per_example', POINTER(c_double)), ('dl_df', POINTER(c_double)), )),
     'mech_loss_hvp_output': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('r', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_loss_name': (c_char_p, (('loss', mech_loss), )),
+    'mech_matrix_spectrum': (mech_status, (('ctx', mech_ctx), ('a', POINTER(c_double)), ('m', c_size_t), ('n', c_size_t), ('center_columns', c_bool), ('singular_values', POINTER(c_double)), ('out', POINTER(mech_spectrum_result)), )),
     'mech_model_activations': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('layer', c_size_t), ('out', POINTER(c_double)), )),
     'mech_model_create': (mech_status, (('out', POINTER(mech_model)), ('ctx', mech_ctx), ('kind', mech_model_kind), )),
     'mech_model_destroy': (None, (('m', mech_model), )),
@@ -549,6 +619,8 @@ FUNCTIONS = {
     'mech_model_set_widths': (mech_status, (('m', mech_model), ('widths', POINTER(c_size_t)), ('n', c_size_t), )),
     'mech_model_setup': (mech_status, (('m', mech_model), )),
     'mech_model_vjp': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('u', POINTER(c_double)), ('grad', POINTER(c_double)), )),
+    'mech_neural_collapse': (mech_status, (('ctx', mech_ctx), ('h', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('w', POINTER(c_double)), ('bias', POINTER(c_double)), ('out', POINTER(mech_neural_collapse_result)), )),
+    'mech_nfa_correlation': (mech_status, (('ctx', mech_ctx), ('w1', POINTER(c_double)), ('k', c_size_t), ('d', c_size_t), ('agop', POINTER(c_double)), ('pearson', POINTER(c_double)), ('cosine', POINTER(c_double)), )),
     'mech_ode_create': (mech_status, (('out', POINTER(mech_ode)), ('ctx', mech_ctx), ('dim', c_size_t), ('rhs', mech_ode_rhs_fn), ('user_data', c_void_p), )),
     'mech_ode_destroy': (None, (('ode', mech_ode), )),
     'mech_ode_get_event': (mech_status, (('ode', mech_ode), ('i', c_size_t), ('t', POINTER(c_double)), ('direction', POINTER(c_int)), )),
@@ -592,6 +664,7 @@ FUNCTIONS = {
     'mech_option_type': (mech_status, (('kind', mech_kind), ('key', c_int), ('type', POINTER(mech_opt_type)), )),
     'mech_param_rule': (mech_status, (('p', mech_parametrization), ('fam', mech_optimizer_family), ('role', mech_layer_role), ('fan_in', c_double), ('fan_out', c_double), ('base_fan_in', c_double), ('base_fan_out', c_double), ('init_var', POINTER(c_double)), ('multiplier', POINTER(c_double)), ('lr_scale', POINTER(c_double)), )),
     'mech_parametrization_name': (c_char_p, (('p', mech_parametrization), )),
+    'mech_power_law_fit': (mech_status, (('values', POINTER(c_double)), ('m', c_size_t), ('min_tail', c_size_t), ('out', POINTER(mech_power_law_result)), )),
     'mech_rng_below': (mech_status, (('rng', mech_rng), ('bound', c_uint64), ('out', POINTER(c_uint64)), )),
     'mech_rng_create': (mech_status, (('out', POINTER(mech_rng)), ('ctx', mech_ctx), ('stream', c_uint64), )),
     'mech_rng_create_seeded': (mech_status, (('out', POINTER(mech_rng)), ('seed', c_uint64), ('stream', c_uint64), )),
@@ -641,6 +714,7 @@ FUNCTIONS = {
     'mech_trace_value': (mech_status, (('tr', mech_trace), ('row', c_size_t), ('col', c_size_t), ('value', POINTER(c_double)), )),
     'mech_version': (c_int, ()),
     'mech_version_string': (c_char_p, ()),
+    'mech_weight_power_law': (mech_status, (('ctx', mech_ctx), ('w', POINTER(c_double)), ('m', c_size_t), ('n', c_size_t), ('min_tail', c_size_t), ('eigenvalues', POINTER(c_double)), ('out', POINTER(mech_power_law_result)), )),
 }
 
 
