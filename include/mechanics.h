@@ -8,6 +8,7 @@
 #include "mechanics/model.h"
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
+#include "mechanics/operator.h"
 #include "mechanics/trace.h"
 #include "mechanics/data.h"
 #include "mechanics/optim.h"
