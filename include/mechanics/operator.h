@@ -76,11 +76,15 @@ typedef enum mech_lanczos_which {
     MECH_LANCZOS_MAGNITUDE = 2  /* largest |lambda| */
 } mech_lanczos_which;
 
-/* Option keys (typed; out-of-range values give MECH_ERANGE). */
+/* Option keys (typed; out-of-range values give MECH_ERANGE). No mech_kind
+ * is reserved for operator handles yet, so mech_option_* introspection does
+ * not list these keys (nor MECH_SLQ_PROBES). */
 typedef enum mech_lanczos_opt {
     MECH_LANCZOS_WHICH = 0,        /* i64, mech_lanczos_which; default LARGEST */
     MECH_LANCZOS_TOL = 1,          /* f64 in [1e-15, 1], relative residual
-                                    * tolerance (see above); default 1e-10 */
+                                    * tolerance (see above); default 1e-10.
+                                    * Below ~1e-13 rounding (n eps ||H||) may
+                                    * keep it out of reach: MECH_ENOCONV */
     MECH_LANCZOS_MAX_RESTARTS = 2, /* i64 >= 0, restarts per solve before
                                     * MECH_ENOCONV; default 500 */
     MECH_LANCZOS_WARM_START = 3,   /* i64 0/1, default 1: without an explicit

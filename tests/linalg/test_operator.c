@@ -138,7 +138,15 @@ START_TEST(lanczos_small_exact)
     check_topk(h, &op, 5, MECH_LANCZOS_LARGEST);
     mech_lanczos_destroy(h);
     ck_assert_ok(mech_lanczos_create(&h, NULL, 5, 2, 0)); /* default basis = n */
+    double zero[5] = {0}; /* a zero start falls back to a random one */
+    ck_assert_ok(mech_lanczos_set_start(h, zero));
     check_topk(h, &op, 2, MECH_LANCZOS_SMALLEST);
+    mech_lanczos_destroy(h);
+    free(op.a);
+    double one = -2.5;
+    op = make_op(1, &one, 13);
+    ck_assert_ok(mech_lanczos_create(&h, NULL, 1, 1, 0));
+    check_topk(h, &op, 1, MECH_LANCZOS_MAGNITUDE);
     mech_lanczos_destroy(h);
     free(op.a);
 }

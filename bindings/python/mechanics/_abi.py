@@ -108,7 +108,9 @@ MECH_KIND_ODE = 5
 MECH_KIND_RUN = 6
 MECH_KIND_PROBE = 7
 
-# Option keys (typed; out-of-range values give MECH_ERANGE).
+# Option keys (typed; out-of-range values give MECH_ERANGE). No mech_kind
+# is reserved for operator handles yet, so mech_option_* introspection does
+# not list these keys (nor MECH_SLQ_PROBES).
 mech_lanczos_opt = c_int
 MECH_LANCZOS_WHICH = 0
 MECH_LANCZOS_TOL = 1
