@@ -6,6 +6,7 @@
 #include "mechanics/core.h"
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
+#include "mechanics/operator.h"
 #include "mechanics/trace.h"
 #include "mechanics/loss.h"
 #include "mechanics/model.h"

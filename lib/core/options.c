@@ -7,6 +7,8 @@
 #include "internal.h"
 
 extern const mech_opttable mech__ctx_opts;
+extern const mech_opttable mech__lanczos_opts;
+extern const mech_opttable mech__slq_opts;
 extern const mech_opttable mech__model_opts;
 extern const mech_opttable mech__data_opts;
 extern const mech_opttable mech__optimizer_opts;
@@ -23,7 +25,8 @@ static const mech_opttable *const TABLES[] = {
     [MECH_KIND_OPTIMIZER] = &mech__optimizer_opts,
     [MECH_KIND_ODE] = &mech__ode_opts,
 
-    [MECH_KIND_PROBE] = NULL, /* last kind: sizes the table */
+    [MECH_KIND_LANCZOS] = &mech__lanczos_opts,
+    [MECH_KIND_SLQ] = &mech__slq_opts, /* last kind: sizes the table */
 };
 
 const mech_opttable *mech__opt_table(mech_kind kind)

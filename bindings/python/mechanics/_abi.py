@@ -16,6 +16,7 @@ HEADERS = ('mechanics.h',
  'mechanics/metrics.h',
  'mechanics/model.h',
  'mechanics/ode.h',
+ 'mechanics/operator.h',
  'mechanics/optim.h',
  'mechanics/rng.h',
  'mechanics/trace.h',
@@ -84,6 +85,11 @@ mech_hsic_estimator = c_int
 MECH_HSIC_BIASED = 0
 MECH_HSIC_UNBIASED = 1
 
+mech_hutchinson_stat = c_int
+MECH_HUTCHINSON_STAT_MATVECS = 0
+MECH_HUTCHINSON_STAT_PROBES = 1
+MECH_HUTCHINSON_STAT_RANK = 2
+
 mech_init = c_int
 MECH_INIT_GAUSSIAN = 0
 MECH_INIT_BALANCED = 1
@@ -107,6 +113,30 @@ MECH_KIND_OPTIMIZER = 4
 MECH_KIND_ODE = 5
 MECH_KIND_RUN = 6
 MECH_KIND_PROBE = 7
+MECH_KIND_LANCZOS = 8
+MECH_KIND_SLQ = 9
+
+# Option keys (typed; out-of-range values give MECH_ERANGE); listed by
+# mech_option_* under MECH_KIND_LANCZOS (MECH_SLQ_PROBES: MECH_KIND_SLQ).
+mech_lanczos_opt = c_int
+MECH_LANCZOS_WHICH = 0
+MECH_LANCZOS_TOL = 1
+MECH_LANCZOS_MAX_RESTARTS = 2
+MECH_LANCZOS_WARM_START = 3
+MECH_LANCZOS_NOPTS = 4
+
+# Statistics of the last solve (mech_lanczos_get_stat).
+mech_lanczos_stat = c_int
+MECH_LANCZOS_STAT_MATVECS = 0
+MECH_LANCZOS_STAT_STEPS = 1
+MECH_LANCZOS_STAT_RESTARTS = 2
+MECH_LANCZOS_STAT_CONVERGED = 3
+
+# Which end of the spectrum (option MECH_LANCZOS_WHICH).
+mech_lanczos_which = c_int
+MECH_LANCZOS_LARGEST = 0
+MECH_LANCZOS_SMALLEST = 1
+MECH_LANCZOS_MAGNITUDE = 2
 
 mech_layer_role = c_int
 MECH_ROLE_INPUT = 0
@@ -272,6 +302,19 @@ MECH_SAMPLE_WITH_REPLACEMENT = 0
 MECH_SAMPLE_WITHOUT_REPLACEMENT = 1
 MECH_SAMPLE_FULL = 2
 
+mech_slq_opt = c_int
+MECH_SLQ_PROBES = 0
+MECH_SLQ_NOPTS = 1
+
+# Probe distribution (option MECH_SLQ_PROBES).
+mech_slq_probes = c_int
+MECH_SLQ_RADEMACHER = 0
+MECH_SLQ_GAUSSIAN = 1
+
+mech_slq_stat = c_int
+MECH_SLQ_STAT_MATVECS = 0
+MECH_SLQ_STAT_PROBES = 1
+
 mech_status = c_int
 MECH_OK = 0
 MECH_STOPPED = 1
@@ -307,9 +350,13 @@ ENUMS = {
     'mech_ctx_opt': {'MECH_CTX_THREADS': 0, 'MECH_CTX_SEED': 1, 'MECH_CTX_LOG_LEVEL': 2},
     'mech_data_opt': {'MECH_DATA_VARIANCE': 0, 'MECH_DATA_ALPHA': 1, 'MECH_DATA_TRACE': 2, 'MECH_DATA_RADIUS': 3, 'MECH_DATA_TEACHER_SCALE': 4, 'MECH_DATA_DROP_LAST': 5, 'MECH_DATA_BALANCED': 6, 'MECH_DATA_STREAM': 7},
     'mech_hsic_estimator': {'MECH_HSIC_BIASED': 0, 'MECH_HSIC_UNBIASED': 1},
+    'mech_hutchinson_stat': {'MECH_HUTCHINSON_STAT_MATVECS': 0, 'MECH_HUTCHINSON_STAT_PROBES': 1, 'MECH_HUTCHINSON_STAT_RANK': 2},
     'mech_init': {'MECH_INIT_GAUSSIAN': 0, 'MECH_INIT_BALANCED': 1, 'MECH_INIT_ALIGNED': 2, 'MECH_INIT_ORTHOGONAL': 3, 'MECH_INIT_SMALL': 4},
     'mech_input_kind': {'MECH_INPUT_GAUSSIAN': 0, 'MECH_INPUT_POWER_LAW': 1, 'MECH_INPUT_SPHERE': 2},
-    'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7},
+    'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7, 'MECH_KIND_LANCZOS': 8, 'MECH_KIND_SLQ': 9},
+    'mech_lanczos_opt': {'MECH_LANCZOS_WHICH': 0, 'MECH_LANCZOS_TOL': 1, 'MECH_LANCZOS_MAX_RESTARTS': 2, 'MECH_LANCZOS_WARM_START': 3, 'MECH_LANCZOS_NOPTS': 4},
+    'mech_lanczos_stat': {'MECH_LANCZOS_STAT_MATVECS': 0, 'MECH_LANCZOS_STAT_STEPS': 1, 'MECH_LANCZOS_STAT_RESTARTS': 2, 'MECH_LANCZOS_STAT_CONVERGED': 3},
+    'mech_lanczos_which': {'MECH_LANCZOS_LARGEST': 0, 'MECH_LANCZOS_SMALLEST': 1, 'MECH_LANCZOS_MAGNITUDE': 2},
     'mech_layer_role': {'MECH_ROLE_INPUT': 0, 'MECH_ROLE_HIDDEN': 1, 'MECH_ROLE_OUTPUT': 2, 'MECH_ROLE_BIAS': 3},
     'mech_log_level': {'MECH_LOG_ERROR': 0, 'MECH_LOG_WARN': 1, 'MECH_LOG_INFO': 2, 'MECH_LOG_DEBUG': 3},
     'mech_loss': {'MECH_LOSS_MSE': 0, 'MECH_LOSS_SOFTMAX_CE': 1, 'MECH_LOSS_LOGISTIC': 2},
@@ -328,6 +375,9 @@ ENUMS = {
     'mech_parametrization': {'MECH_PARAM_SP': 0, 'MECH_PARAM_NTK': 1, 'MECH_PARAM_MUP': 2, 'MECH_PARAM_MEANFIELD': 3},
     'mech_precision': {'MECH_PREC_F64': 0, 'MECH_PREC_F32': 1},
     'mech_sampling': {'MECH_SAMPLE_WITH_REPLACEMENT': 0, 'MECH_SAMPLE_WITHOUT_REPLACEMENT': 1, 'MECH_SAMPLE_FULL': 2},
+    'mech_slq_opt': {'MECH_SLQ_PROBES': 0, 'MECH_SLQ_NOPTS': 1},
+    'mech_slq_probes': {'MECH_SLQ_RADEMACHER': 0, 'MECH_SLQ_GAUSSIAN': 1},
+    'mech_slq_stat': {'MECH_SLQ_STAT_MATVECS': 0, 'MECH_SLQ_STAT_PROBES': 1},
     'mech_status': {'MECH_OK': 0, 'MECH_STOPPED': 1, 'MECH_EINVAL': -1, 'MECH_ENOMEM': -2, 'MECH_ESHAPE': -3, 'MECH_ERANGE': -4, 'MECH_ENONFINITE': -5, 'MECH_EOVERFLOW': -6, 'MECH_EIO': -7, 'MECH_EFORMAT': -8, 'MECH_ENOTFOUND': -9, 'MECH_ESTATE': -10, 'MECH_ENOCONV': -11, 'MECH_EDIVERGED': -12, 'MECH_ECALLBACK': -13, 'MECH_ELINALG': -14, 'MECH_EUNSUPPORTED': -15, 'MECH_EVERSION': -16},
     'mech_trace_format': {'MECH_TRACE_AUTO': 0, 'MECH_TRACE_CSV': 1, 'MECH_TRACE_JSONL': 2, 'MECH_TRACE_NPY': 3, 'MECH_TRACE_NPZ': 4},
 }
@@ -337,9 +387,11 @@ ENUMS = {
 OPTION_ENUMS = {
     'mech_ctx_opt': {'kind': 'MECH_KIND_CTX', 'handle': 'mech_ctx', 'accessors': {'get_f64': 'mech_ctx_get_f64', 'get_i64': 'mech_ctx_get_i64', 'set_f64': 'mech_ctx_set_f64', 'set_i64': 'mech_ctx_set_i64'}},
     'mech_data_opt': {'kind': 'MECH_KIND_DATA', 'handle': 'mech_data', 'accessors': {'get_f64': 'mech_data_get_f64', 'get_i64': 'mech_data_get_i64', 'set_f64': 'mech_data_set_f64', 'set_i64': 'mech_data_set_i64'}},
+    'mech_lanczos_opt': {'kind': 'MECH_KIND_LANCZOS', 'handle': 'mech_lanczos', 'accessors': {'get_f64': 'mech_lanczos_get_f64', 'get_i64': 'mech_lanczos_get_i64', 'set_f64': 'mech_lanczos_set_f64', 'set_i64': 'mech_lanczos_set_i64'}},
     'mech_model_opt': {'kind': 'MECH_KIND_MODEL', 'handle': 'mech_model', 'accessors': {'get_f64': 'mech_model_get_f64', 'get_i64': 'mech_model_get_i64', 'set_f64': 'mech_model_set_f64', 'set_i64': 'mech_model_set_i64'}},
     'mech_ode_opt': {'kind': 'MECH_KIND_ODE', 'handle': 'mech_ode', 'accessors': {'get_f64': 'mech_ode_get_f64', 'get_i64': 'mech_ode_get_i64', 'set_f64': 'mech_ode_set_f64', 'set_i64': 'mech_ode_set_i64'}},
     'mech_optimizer_opt': {'kind': 'MECH_KIND_OPTIMIZER', 'handle': 'mech_optimizer', 'accessors': {'get_f64': 'mech_optimizer_get_f64', 'get_i64': 'mech_optimizer_get_i64', 'set_f64': 'mech_optimizer_set_f64', 'set_i64': 'mech_optimizer_set_i64'}},
+    'mech_slq_opt': {'kind': 'MECH_KIND_SLQ', 'handle': 'mech_slq', 'accessors': {'get_i64': 'mech_slq_get_i64', 'set_i64': 'mech_slq_set_i64'}},
 }
 
 # ---- opaque handles: an instance is a `mech_x *` ----
@@ -350,6 +402,45 @@ class mech_ctx(c_void_p):
 
 
 class mech_data(c_void_p):
+    pass
+
+
+# tr(H) from products with random sign (Rademacher) vectors.
+#  - sketch == 0: Hutchinson. Each probe z gives z^T H z; the estimate is
+#    their mean, the standard error their sample standard deviation over
+#    sqrt(n_probes). Products: n_probes.
+#  - sketch = s > 0: Hutch++ (Meyer, Musco, Musco & Woodruff 2021). Q =
+#    orth(H S) for an n x s sign matrix S (directions whose norm falls below
+#    1e-12 of the largest are dropped), the trace of Q^T H Q exactly, plus
+#    Hutchinson on (I - QQ^T) H (I - QQ^T) with n_probes fresh probes; the
+#    standard error is that of the stochastic part. Products: 2 s + n_probes
+#    (fewer if the sketch has lower rank).
+# The standard error needs n_probes >= 2 (NaN otherwise).
+class mech_hutchinson(c_void_p):
+    pass
+
+
+# Thick-restart Lanczos (Wu & Simon 2000) with full reorthogonalization
+# (two passes of classical Gram-Schmidt against the whole basis) and exact
+# Rayleigh-Ritz on the projected matrix V^T H V. A Ritz pair (theta, x)
+# counts as converged when ||H x - theta x|| <= TOL * max_i |theta_i|
+# (the largest Ritz value magnitude estimates ||H||); for a symmetric H the
+# eigenvalue error is then at most that residual, and typically its square
+# over the spectral gap.
+#
+# Multiplicity: a Krylov space from one start vector holds one vector of a
+# degenerate eigenspace. When the wanted pairs first converge, the solver
+# keeps them and restarts from a fresh random vector orthogonal to them, so
+# further copies of a wanted eigenvalue (and eigenvalues the start vector
+# missed) enter; it finishes only when the wanted values no longer change
+# under such a restart. A copy can still be missed when its Ritz value stays
+# below the k-th wanted one during that deflated cycle (tight clusters at
+# the k-th position).
+#
+# When the basis size equals n the first cycle spans the whole space and
+# the result is exact Rayleigh-Ritz (an exact eigendecomposition up to
+# rounding): small operators need no special case.
+class mech_lanczos(c_void_p):
     pass
 
 
@@ -366,6 +457,22 @@ class mech_optimizer(c_void_p):
 
 
 class mech_rng(c_void_p):
+    pass
+
+
+# SLQ (Ubaru, Chen & Saad 2017; used for Hessian spectra by Ghorbani,
+# Krishnan & Xiao 2019). For each probe z (Rademacher or Gaussian), m
+# Lanczos steps with full reorthogonalization from v = z / ||z|| give the
+# tridiagonal T_m; its eigenvalues are the Gauss quadrature nodes and the
+# squared first components of its unit eigenvectors the weights (summing
+# to 1 per probe), so that sum_j w_j node_j^p = v^T H^p v for p <= 2m - 1.
+# If the Krylov space is invariant after m' < m steps the run keeps m'
+# nodes (then exact for every p) and pads with node 0, weight 0.
+# The spectral density estimate is phi(x) = (1/P) sum_probes sum_j w_j
+# g_sigma(x - node_j) with g_sigma the normal density of width sigma; it
+# integrates to 1. The trace estimate is n sum_j w_j node_j averaged over
+# probes (z^T H z for Rademacher probes), with its standard error.
+class mech_slq(c_void_p):
     pass
 
 
@@ -425,6 +532,10 @@ mech_label_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, c_size_t, POINTER(
 
 # Log callback: return value is ignored.
 mech_log_fn = CFUNCTYPE(c_int, c_int, c_char_p, c_void_p)
+
+# out[0..n) = H v[0..n). v and out do not overlap; v must not be modified.
+# Return 0 to continue, > 0 to stop cleanly, < 0 to abort.
+mech_matvec_fn = CFUNCTYPE(c_int, POINTER(c_double), POINTER(c_double), c_size_t, c_void_p)
 
 # Callbacks of a MECH_MODEL_CALLBACK model. Every array is row-major,
 # contiguous, owned by the library and valid only during the call; x is
@@ -570,11 +681,26 @@ FUNCTIONS = {
     'mech_gemv': (mech_status, (('ctx', mech_ctx), ('trans', c_bool), ('m', c_size_t), ('n', c_size_t), ('alpha', c_double), ('a', POINTER(c_double)), ('lda', c_size_t), ('x', POINTER(c_double)), ('beta', c_double), ('y', POINTER(c_double)), )),
     'mech_gemv_f32': (mech_status, (('ctx', mech_ctx), ('trans', c_bool), ('m', c_size_t), ('n', c_size_t), ('alpha', c_float), ('a', POINTER(c_float)), ('lda', c_size_t), ('x', POINTER(c_float)), ('beta', c_float), ('y', POINTER(c_float)), )),
     'mech_hsic': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('n', c_size_t), ('p1', c_size_t), ('y', POINTER(c_double)), ('p2', c_size_t), ('estimator', mech_hsic_estimator), ('out', POINTER(c_double)), )),
+    'mech_hutchinson_create': (mech_status, (('out', POINTER(mech_hutchinson)), ('ctx', mech_ctx), ('n', c_size_t), ('n_probes', c_size_t), ('sketch', c_size_t), )),
+    'mech_hutchinson_destroy': (None, (('h', mech_hutchinson), )),
+    'mech_hutchinson_estimate': (mech_status, (('h', mech_hutchinson), ('fn', mech_matvec_fn), ('user_data', c_void_p), ('trace', POINTER(c_double)), ('std_error', POINTER(c_double)), )),
+    'mech_hutchinson_get_stat': (mech_status, (('h', mech_hutchinson), ('key', mech_hutchinson_stat), ('value', POINTER(c_int64)), )),
+    'mech_hutchinson_last_error': (c_char_p, (('h', mech_hutchinson), )),
     'mech_information_plane_binned': (mech_status, (('t', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('n_bins', c_size_t), ('out', POINTER(mech_information_plane)), )),
     'mech_information_plane_kde': (mech_status, (('ctx', mech_ctx), ('t', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('noise_var', c_double), ('out', POINTER(mech_information_plane)), )),
     'mech_kernel_distance': (mech_status, (('k1', POINTER(c_double)), ('k2', POINTER(c_double)), ('n', c_size_t), ('out', POINTER(c_double)), )),
     'mech_kernel_eigensystem': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('weights', POINTER(c_double)), ('m', c_size_t), ('target', POINTER(c_double)), ('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('eigenfunctions', POINTER(c_double)), )),
     'mech_kernel_target_alignment': (mech_status, (('ctx', mech_ctx), ('k', POINTER(c_double)), ('n', c_size_t), ('y', POINTER(c_double)), ('c', c_size_t), ('centered', c_bool), ('out', POINTER(c_double)), )),
+    'mech_lanczos_create': (mech_status, (('out', POINTER(mech_lanczos)), ('ctx', mech_ctx), ('n', c_size_t), ('k', c_size_t), ('basis', c_size_t), )),
+    'mech_lanczos_destroy': (None, (('h', mech_lanczos), )),
+    'mech_lanczos_get_f64': (mech_status, (('h', mech_lanczos), ('key', mech_lanczos_opt), ('value', POINTER(c_double)), )),
+    'mech_lanczos_get_i64': (mech_status, (('h', mech_lanczos), ('key', mech_lanczos_opt), ('value', POINTER(c_int64)), )),
+    'mech_lanczos_get_stat': (mech_status, (('h', mech_lanczos), ('key', mech_lanczos_stat), ('value', POINTER(c_int64)), )),
+    'mech_lanczos_last_error': (c_char_p, (('h', mech_lanczos), )),
+    'mech_lanczos_set_f64': (mech_status, (('h', mech_lanczos), ('key', mech_lanczos_opt), ('value', c_double), )),
+    'mech_lanczos_set_i64': (mech_status, (('h', mech_lanczos), ('key', mech_lanczos_opt), ('value', c_int64), )),
+    'mech_lanczos_set_start': (mech_status, (('h', mech_lanczos), ('v', POINTER(c_double)), )),
+    'mech_lanczos_solve': (mech_status, (('h', mech_lanczos), ('fn', mech_matvec_fn), ('user_data', c_void_p), ('values', POINTER(c_double)), ('vectors', POINTER(c_double)), ('residuals', POINTER(c_double)), ('converged', POINTER(c_int)), )),
     'mech_last_error': (c_char_p, ()),
     'mech_last_status': (c_int, ()),
     'mech_loss_accuracy': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('accuracy', POINTER(c_double)), )),
@@ -680,6 +806,18 @@ FUNCTIONS = {
     'mech_rng_u32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_uint32)), ('n', c_size_t), )),
     'mech_rng_uniform': (mech_status, (('rng', mech_rng), ('out', POINTER(c_double)), ('n', c_size_t), )),
     'mech_rng_uniform_f32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_float)), ('n', c_size_t), )),
+    'mech_slq_create': (mech_status, (('out', POINTER(mech_slq)), ('ctx', mech_ctx), ('n', c_size_t), ('n_probes', c_size_t), ('steps', c_size_t), )),
+    'mech_slq_density': (mech_status, (('h', mech_slq), ('grid', POINTER(c_double)), ('count', c_size_t), ('sigma', c_double), ('out', POINTER(c_double)), )),
+    'mech_slq_destroy': (None, (('h', mech_slq), )),
+    'mech_slq_get_i64': (mech_status, (('h', mech_slq), ('key', mech_slq_opt), ('value', POINTER(c_int64)), )),
+    'mech_slq_get_nodes': (mech_status, (('h', mech_slq), ('nodes', POINTER(c_double)), ('weights', POINTER(c_double)), )),
+    'mech_slq_get_probe': (mech_status, (('h', mech_slq), ('p', c_size_t), ('v', POINTER(c_double)), )),
+    'mech_slq_get_stat': (mech_status, (('h', mech_slq), ('key', mech_slq_stat), ('value', POINTER(c_int64)), )),
+    'mech_slq_last_error': (c_char_p, (('h', mech_slq), )),
+    'mech_slq_moments': (mech_status, (('h', mech_slq), ('count', c_size_t), ('out', POINTER(c_double)), )),
+    'mech_slq_run': (mech_status, (('h', mech_slq), ('fn', mech_matvec_fn), ('user_data', c_void_p), )),
+    'mech_slq_set_i64': (mech_status, (('h', mech_slq), ('key', mech_slq_opt), ('value', c_int64), )),
+    'mech_slq_trace': (mech_status, (('h', mech_slq), ('trace', POINTER(c_double)), ('std_error', POINTER(c_double)), )),
     'mech_status_name': (c_char_p, (('status', c_int), )),
     'mech_status_str': (c_char_p, (('status', c_int), )),
     'mech_svd': (mech_status, (('ctx', mech_ctx), ('m', c_size_t), ('n', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('s', POINTER(c_double)), ('u', POINTER(c_double)), ('vt', POINTER(c_double)), )),
