@@ -14,5 +14,8 @@
 #include "mechanics/ode.h"
 #include "mechanics/committee.h"
 #include "mechanics/eigenlearning.h"
+#include "mechanics/deep_linear.h"
+#include "mechanics/linreg.h"
+#include "mechanics/diagonal.h"
 
 #endif /* MECHANICS_H */
