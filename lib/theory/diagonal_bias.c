@@ -11,6 +11,7 @@
 
 #define BIAS_MAX_ITER 200
 #define BIAS_RTOL 1e-11
+#define BIAS_MAX_DZ 20.0
 
 typedef struct dual {
     const mech_ctx *ctx;
@@ -45,28 +46,46 @@ static double norm2(const double *v, size_t n)
     return sqrt(s);
 }
 
-/* Newton step: H step = r with H = X diag(a2 cosh z) X^T. */
-static mech_status newton_step(dual *p)
+/* Newton step: H step = r with H = X diag(a2 cosh z) X^T. At nu = 0 H is
+ * 2 alpha^2 X X^T, so a failed factorization means dependent rows of X.
+ * Later, cosh weights spread over hundreds of orders of magnitude can make
+ * H numerically singular: a growing multiple of the identity is then added
+ * (a Levenberg step, still an ascent direction of the concave dual). */
+static mech_status newton_step(dual *p, bool first)
 {
-    for (size_t j = 0; j < p->n; j++)
+    size_t n = p->n;
+    for (size_t j = 0; j < n; j++)
         for (size_t i = 0; i < p->d; i++)
             p->xd[j * p->d + i] = p->x[j * p->d + i] * p->a2 * cosh(p->z[i]);
-    MECH_TRY(mech_gemm(p->ctx, false, true, p->n, p->n, p->d, 1.0, p->xd, p->d, p->x, p->d,
-                       0.0, p->h, p->n));
-    memcpy(p->step, p->r, p->n * sizeof(double));
-    mech_status st = mech_cholesky_solve(p->ctx, p->n, 1, p->h, p->n, p->step, 1);
-    if (st == MECH_ELINALG)
-        return mech__fail(NULL, MECH_ELINALG,
-                          "dual Hessian is singular: the rows of X are linearly dependent");
-    return st;
+    MECH_TRY(mech_gemm(p->ctx, false, true, n, n, p->d, 1.0, p->xd, p->d, p->x, p->d, 0.0,
+                       p->h, n));
+    double trace = 0.0;
+    for (size_t j = 0; j < n; j++) trace += p->h[j * n + j];
+    for (double mu = 0.0; mu < 1e-2 * trace; mu = mu > 0.0 ? mu * 100.0 : 1e-14 * trace) {
+        for (size_t j = 0; j < n; j++) p->h[j * n + j] += mu;
+        memcpy(p->step, p->r, n * sizeof(double));
+        mech_status st = mech_cholesky_solve(p->ctx, n, 1, p->h, n, p->step, 1);
+        for (size_t j = 0; j < n; j++) p->h[j * n + j] -= mu;
+        if (st != MECH_ELINALG) return st;
+        if (first) break;
+    }
+    return mech__fail(NULL, MECH_ELINALG,
+                      first ? "X X^T is singular: the rows of X are linearly dependent"
+                            : "dual Hessian is numerically singular");
 }
 
 /* Backtracking on the dual with an Armijo test; when g is flat within
  * rounding (near the optimum) a decrease of the residual is accepted. */
 static mech_status line_search(dual *p, double *nu, double *g, double *res, double dec)
 {
-    double g0 = *g, res0 = *res;
-    for (double t = 1.0; t > 1e-20; t *= 0.5) {
+    double g0 = *g, res0 = *res, t0 = 1.0;
+    /* Trust region on z = X^T nu: a full step from a tiny alpha would move z
+     * by ~1/alpha^2, and z only needs to reach ~ln(|beta|/alpha^2). */
+    MECH_TRY(mech_gemv(p->ctx, true, p->n, p->d, 1.0, p->x, p->d, p->step, 0.0, p->z));
+    double dz = 0.0;
+    for (size_t i = 0; i < p->d; i++) dz = fmax(dz, fabs(p->z[i]));
+    if (dz > BIAS_MAX_DZ) t0 = BIAS_MAX_DZ / dz;
+    for (double t = t0; t > 1e-30 * t0; t *= 0.5) {
         for (size_t j = 0; j < p->n; j++) p->nu_try[j] = nu[j] + t * p->step[j];
         mech_status st;
         double gt = dual_eval(p, p->nu_try, &st);
@@ -100,7 +119,7 @@ static mech_status solve_dual(dual *p, double *nu, mech_implicit_bias_report *re
                             BIAS_MAX_ITER, res);
             break;
         }
-        st = newton_step(p);
+        st = newton_step(p, it == 0);
         if (st == MECH_OK) {
             dec = 0.0;
             for (size_t j = 0; j < p->n; j++) dec += p->r[j] * p->step[j];
@@ -141,7 +160,7 @@ MECH_API mech_status mech_diagonal_implicit_bias(const mech_ctx *ctx, const doub
     MECH_TRY(mech__check_finite(y, n, "y", NULL));
     if (!isfinite(alpha)) return mech__fail(NULL, MECH_ENONFINITE, "alpha is not finite");
     if (!(alpha > 0.0)) return mech__fail(NULL, MECH_ERANGE, "alpha = %g must be > 0", alpha);
-    if (!(2.0 * alpha * alpha > 0.0) || !isfinite(2.0 * alpha * alpha))
+    if (!isnormal(alpha * alpha) || !isfinite(2.0 * alpha * alpha))
         return mech__fail(NULL, MECH_ERANGE, "alpha = %g: 2 alpha^2 is not a normal number",
                           alpha);
     if (nd > SIZE_MAX / sizeof(double) - 3 * d - 6 * n - n * n)
