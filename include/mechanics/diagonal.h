@@ -32,8 +32,7 @@ typedef struct mech_implicit_bias_report {
 
 /* The gradient-flow limit argmin Q_alpha(beta) s.t. X beta = y for
  * x (n x d row-major, full row rank, so n <= d), y (n), alpha > 0 with
- * alpha^2 a normal double; beta
- * (d, caller-owned) receives the solution. Solved on the concave dual
+ * alpha^2 a normal double; beta (d, caller-owned) receives the solution. Solved on the concave dual
  *   max_nu nu^T y - sum_i 2 alpha^2 (cosh((X^T nu)_i) - 1),
  * beta_i = 2 alpha^2 sinh((X^T nu)_i), by Newton's method (Hessian
  * X diag(2 alpha^2 cosh(X^T nu)) X^T) with a backtracking line search that
@@ -45,9 +44,11 @@ typedef struct mech_implicit_bias_report {
  * (Levenberg). ctx may be NULL; report may be NULL.
  * Allocates its workspace per call.
  * Errors: MECH_EINVAL (NULL, n or d zero), MECH_ESHAPE (n > d),
- * MECH_ENONFINITE, MECH_ERANGE (alpha <= 0, or alpha^2 subnormal), MECH_ELINALG (X has dependent
- * rows: X X^T is not positive definite), MECH_ENOCONV (200 iterations without convergence; beta holds the
- * last iterate and the report says how far it got), MECH_ENOMEM. */
+ * MECH_ENONFINITE, MECH_ERANGE (alpha <= 0, or alpha^2 subnormal),
+ * MECH_ELINALG (dependent rows: X X^T is not positive definite, or a
+ * Hessian singular even with the Levenberg term), MECH_ENOCONV (200
+ * iterations without convergence; beta holds the last iterate and the
+ * report says how far it got), MECH_ENOMEM. */
 MECH_API mech_status mech_diagonal_implicit_bias(const mech_ctx *ctx, const double *x,
                                                  const double *y, size_t n, size_t d,
                                                  double alpha, double *beta,

@@ -10,8 +10,11 @@ HEADERS = ('mechanics.h',
  'mechanics/committee.h',
  'mechanics/core.h',
  'mechanics/data.h',
+ 'mechanics/deep_linear.h',
+ 'mechanics/diagonal.h',
  'mechanics/eigenlearning.h',
  'mechanics/linalg.h',
+ 'mechanics/linreg.h',
  'mechanics/loss.h',
  'mechanics/model.h',
  'mechanics/ode.h',
@@ -401,6 +404,28 @@ class mech_eigenlearning_result(Structure):
         ('residual', c_double),
     ]
 
+
+# How a numerical integration converged. Set size = sizeof(mech_flow_report)
+# before the call; fields past size are not written.
+class mech_flow_report(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('steps', c_size_t),
+        ('rhs_evals', c_size_t),
+        ('error_estimate', c_double),
+    ]
+
+
+# How the dual Newton solve converged. Set size = sizeof(...) before the
+# call; fields past size are not written.
+class mech_implicit_bias_report(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('iterations', c_size_t),
+        ('residual', c_double),
+        ('decrement', c_double),
+    ]
+
 # Label function of a generator ("teacher"): writes y_out (n x out_dim)
 # for inputs x (n x in_dim). Must return 0; any other value makes the
 # drawing call fail with MECH_ECALLBACK. user_data is passed back as given.
@@ -497,6 +522,8 @@ FUNCTIONS = {
     'mech_data_set_state': (mech_status, (('d', mech_data), ('words', POINTER(c_uint64)), ('n_words', c_size_t), )),
     'mech_data_set_teacher': (mech_status, (('d', mech_data), ('fn', mech_label_fn), ('user_data', c_void_p), ('out_dim', c_size_t), ('noise_sd', c_double), )),
     'mech_data_split': (mech_status, (('d', mech_data), ('train_fraction', c_double), ('shuffle', c_bool), ('train', POINTER(mech_data)), ('test', POINTER(mech_data)), )),
+    'mech_deep_linear_flow': (mech_status, (('ctx', mech_ctx), ('depth', c_size_t), ('widths', POINTER(c_size_t)), ('sigma_xx', POINTER(c_double)), ('sigma_yx', POINTER(c_double)), ('y_sq', c_double), ('w0', POINTER(c_double)), ('t', POINTER(c_double)), ('n_t', c_size_t), ('w_out', POINTER(c_double)), ('loss_out', POINTER(c_double)), ('report', POINTER(mech_flow_report)), )),
+    'mech_diagonal_implicit_bias': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('n', c_size_t), ('d', c_size_t), ('alpha', c_double), ('beta', POINTER(c_double)), ('report', POINTER(mech_implicit_bias_report)), )),
     'mech_dot': (mech_status, (('n', c_size_t), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_dot_f32': (mech_status, (('n', c_size_t), ('x', POINTER(c_float)), ('y', POINTER(c_float)), ('out', POINTER(c_float)), )),
     'mech_eigenlearning': (mech_status, (('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('m', c_size_t), ('n', c_double), ('ridge', c_double), ('noise_var', c_double), ('learnabilities', POINTER(c_double)), ('out', POINTER(mech_eigenlearning_result)), )),
@@ -508,6 +535,7 @@ FUNCTIONS = {
     'mech_kernel_eigensystem': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('weights', POINTER(c_double)), ('m', c_size_t), ('target', POINTER(c_double)), ('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('eigenfunctions', POINTER(c_double)), )),
     'mech_last_error': (c_char_p, ()),
     'mech_last_status': (c_int, ()),
+    'mech_linreg_modes': (mech_status, (('lambda', POINTER(c_double)), ('w_star', POINTER(c_double)), ('w0', POINTER(c_double)), ('d', c_size_t), ('ridge', c_double), ('noise_var', c_double), ('times', POINTER(c_double)), ('n', c_size_t), ('discrete', c_bool), ('eta', c_double), ('loss_per_mode', POINTER(c_double)), ('loss', POINTER(c_double)), ('objective', POINTER(c_double)), )),
     'mech_loss_accuracy': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('accuracy', POINTER(c_double)), )),
     'mech_loss_eval': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('value', POINTER(c_double)), ('per_example', POINTER(c_double)), ('dl_df', POINTER(c_double)), )),
     'mech_loss_hvp_output': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('r', POINTER(c_double)), ('out', POINTER(c_double)), )),
@@ -607,6 +635,10 @@ FUNCTIONS = {
     'mech_rng_u32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_uint32)), ('n', c_size_t), )),
     'mech_rng_uniform': (mech_status, (('rng', mech_rng), ('out', POINTER(c_double)), ('n', c_size_t), )),
     'mech_rng_uniform_f32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_float)), ('n', c_size_t), )),
+    'mech_saxe_learning_time': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('uf', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t_out', POINTER(c_double)), )),
+    'mech_saxe_loss': (mech_status, (('s', POINTER(c_double)), ('u', POINTER(c_double)), ('n_modes', c_size_t), ('n_t', c_size_t), ('y_sq', c_double), ('loss', POINTER(c_double)), )),
+    'mech_saxe_modes': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t', POINTER(c_double)), ('n_t', c_size_t), ('u', POINTER(c_double)), ('report', POINTER(mech_flow_report)), )),
+    'mech_saxe_schedule': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t_half', POINTER(c_double)), )),
     'mech_status_name': (c_char_p, (('status', c_int), )),
     'mech_status_str': (c_char_p, (('status', c_int), )),
     'mech_svd': (mech_status, (('ctx', mech_ctx), ('m', c_size_t), ('n', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('s', POINTER(c_double)), ('u', POINTER(c_double)), ('vt', POINTER(c_double)), )),
