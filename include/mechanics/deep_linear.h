@@ -42,7 +42,8 @@ typedef struct mech_flow_report {
  * with target strengths s[a] > 0 and initial strengths u0[a] > 0 (any side
  * of s), at the n_t times t[] (finite, >= 0, non-decreasing). Output u is
  * n_t x n_modes row-major (caller-owned). depth 2: closed form; depth > 2:
- * DOPRI5 on log u with rtol 1e-12 (report may be NULL).
+ * DOPRI5 on log u with rtol 1e-11, checked against a second run at 1e-13
+ * (report may be NULL).
  * Errors: MECH_EINVAL (NULL, zero size, depth < 2, t decreasing),
  * MECH_ENONFINITE (NaN/Inf), MECH_ERANGE (s, u0 <= 0, t < 0),
  * MECH_ENOCONV (the integration failed). */
