@@ -6,7 +6,6 @@
 #include "mechanics/core.h"
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
-#include "mechanics/operator.h"
 #include "mechanics/trace.h"
 #include "mechanics/loss.h"
 #include "mechanics/model.h"
@@ -14,7 +13,11 @@
 #include "mechanics/optim.h"
 #include "mechanics/ode.h"
 #include "mechanics/committee.h"
+#include "mechanics/deep_linear.h"
+#include "mechanics/diagonal.h"
 #include "mechanics/eigenlearning.h"
+#include "mechanics/linreg.h"
 #include "mechanics/metrics.h"
+#include "mechanics/operator.h"
 
 #endif /* MECHANICS_H */

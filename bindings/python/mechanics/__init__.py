@@ -17,6 +17,8 @@ from .context import Context
 from .rng import Rng
 from . import linalg
 from .linalg import cholesky_solve, gemm, svd, syev
+from . import theory_deep
+from .theory_deep import diagonal_implicit_bias, linreg_modes, saxe_modes
 
 __version__ = _abi.MECH_VERSION_STRING
 __all__ = [
@@ -25,8 +27,8 @@ __all__ = [
     "MechanicsError", "NoConvergenceError", "NonFiniteError", "NotFoundError", "Option",
     "OutOfMemoryError", "RangeError", "Rng", "ShapeError", "SizeOverflowError",
     "StateError", "UnsupportedError", "VersionMismatchError", "blis_version", "check",
-    "cholesky_solve", "gemm", "lib", "library_path", "linalg", "missing_functions",
-    "svd", "syev", "version",
+    "cholesky_solve", "diagonal_implicit_bias", "gemm", "lib", "library_path", "linalg", "missing_functions",
+    "svd", "syev", "theory_deep", "version",
 ]
 
 lib()  # fail at import, not at first use, when the library is missing or wrong

@@ -10,8 +10,11 @@ HEADERS = ('mechanics.h',
  'mechanics/committee.h',
  'mechanics/core.h',
  'mechanics/data.h',
+ 'mechanics/deep_linear.h',
+ 'mechanics/diagonal.h',
  'mechanics/eigenlearning.h',
  'mechanics/linalg.h',
+ 'mechanics/linreg.h',
  'mechanics/loss.h',
  'mechanics/metrics.h',
  'mechanics/model.h',
@@ -516,6 +519,28 @@ class mech_eigenlearning_result(Structure):
     ]
 
 
+# How a numerical integration converged. Set size = sizeof(mech_flow_report)
+# before the call; fields past size are not written.
+class mech_flow_report(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('steps', c_size_t),
+        ('rhs_evals', c_size_t),
+        ('error_estimate', c_double),
+    ]
+
+
+# How the dual Newton solve converged. Set size = sizeof(...) before the
+# call; fields past size are not written.
+class mech_implicit_bias_report(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('iterations', c_size_t),
+        ('residual', c_double),
+        ('decrement', c_double),
+    ]
+
+
 # Mutual-information estimates of one layer, in nats.
 class mech_information_plane(Structure):
     _fields_ = [
@@ -671,6 +696,8 @@ FUNCTIONS = {
     'mech_data_set_state': (mech_status, (('d', mech_data), ('words', POINTER(c_uint64)), ('n_words', c_size_t), )),
     'mech_data_set_teacher': (mech_status, (('d', mech_data), ('fn', mech_label_fn), ('user_data', c_void_p), ('out_dim', c_size_t), ('noise_sd', c_double), )),
     'mech_data_split': (mech_status, (('d', mech_data), ('train_fraction', c_double), ('shuffle', c_bool), ('train', POINTER(mech_data)), ('test', POINTER(mech_data)), )),
+    'mech_deep_linear_flow': (mech_status, (('ctx', mech_ctx), ('depth', c_size_t), ('widths', POINTER(c_size_t)), ('sigma_xx', POINTER(c_double)), ('sigma_yx', POINTER(c_double)), ('y_sq', c_double), ('w0', POINTER(c_double)), ('t', POINTER(c_double)), ('n_t', c_size_t), ('w_out', POINTER(c_double)), ('loss_out', POINTER(c_double)), ('report', POINTER(mech_flow_report)), )),
+    'mech_diagonal_implicit_bias': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('n', c_size_t), ('d', c_size_t), ('alpha', c_double), ('beta', POINTER(c_double)), ('report', POINTER(mech_implicit_bias_report)), )),
     'mech_dot': (mech_status, (('n', c_size_t), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_dot_f32': (mech_status, (('n', c_size_t), ('x', POINTER(c_float)), ('y', POINTER(c_float)), ('out', POINTER(c_float)), )),
     'mech_effective_rank': (mech_status, (('eigenvalues', POINTER(c_double)), ('m', c_size_t), ('participation_ratio', POINTER(c_double)), ('entropy_rank', POINTER(c_double)), )),
@@ -703,6 +730,7 @@ FUNCTIONS = {
     'mech_lanczos_solve': (mech_status, (('h', mech_lanczos), ('fn', mech_matvec_fn), ('user_data', c_void_p), ('values', POINTER(c_double)), ('vectors', POINTER(c_double)), ('residuals', POINTER(c_double)), ('converged', POINTER(c_int)), )),
     'mech_last_error': (c_char_p, ()),
     'mech_last_status': (c_int, ()),
+    'mech_linreg_modes': (mech_status, (('lambda', POINTER(c_double)), ('w_star', POINTER(c_double)), ('w0', POINTER(c_double)), ('d', c_size_t), ('ridge', c_double), ('noise_var', c_double), ('times', POINTER(c_double)), ('n', c_size_t), ('discrete', c_bool), ('eta', c_double), ('loss_per_mode', POINTER(c_double)), ('loss', POINTER(c_double)), ('objective', POINTER(c_double)), )),
     'mech_loss_accuracy': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('accuracy', POINTER(c_double)), )),
     'mech_loss_eval': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('value', POINTER(c_double)), ('per_example', POINTER(c_double)), ('dl_df', POINTER(c_double)), )),
     'mech_loss_hvp_output': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('r', POINTER(c_double)), ('out', POINTER(c_double)), )),
@@ -806,6 +834,10 @@ FUNCTIONS = {
     'mech_rng_u32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_uint32)), ('n', c_size_t), )),
     'mech_rng_uniform': (mech_status, (('rng', mech_rng), ('out', POINTER(c_double)), ('n', c_size_t), )),
     'mech_rng_uniform_f32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_float)), ('n', c_size_t), )),
+    'mech_saxe_learning_time': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('uf', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t_out', POINTER(c_double)), )),
+    'mech_saxe_loss': (mech_status, (('s', POINTER(c_double)), ('u', POINTER(c_double)), ('n_modes', c_size_t), ('n_t', c_size_t), ('y_sq', c_double), ('loss', POINTER(c_double)), )),
+    'mech_saxe_modes': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t', POINTER(c_double)), ('n_t', c_size_t), ('u', POINTER(c_double)), ('report', POINTER(mech_flow_report)), )),
+    'mech_saxe_schedule': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t_half', POINTER(c_double)), )),
     'mech_slq_create': (mech_status, (('out', POINTER(mech_slq)), ('ctx', mech_ctx), ('n', c_size_t), ('n_probes', c_size_t), ('steps', c_size_t), )),
     'mech_slq_density': (mech_status, (('h', mech_slq), ('grid', POINTER(c_double)), ('count', c_size_t), ('sigma', c_double), ('out', POINTER(c_double)), )),
     'mech_slq_destroy': (None, (('h', mech_slq), )),
