@@ -71,9 +71,11 @@
  * columns are written (it may add columns with mech_trace_add_column and
  * fill the current row with mech_trace_put on the trace from
  * mech_run_trace, cast to non-const). Then the context's progress callback
- * gets ("run", done, total) with done/total the axis position and its stop
- * value (NaN when unknown). Either returning > 0 ends execute cleanly with
- * MECH_STOPPED; < 0 with MECH_ECALLBACK.
+ * gets ("run", done, total): steps taken and MAX_STEPS (NaN when 0) for the
+ * discrete modes, time and MAX_TIME for gradient flow. Either returning
+ * > 0 ends execute cleanly with MECH_STOPPED; < 0 with MECH_ECALLBACK.
+ * Evaluations that overflow are recorded as NaN (the next step then
+ * reports the divergence).
  *
  * Handles are borrowed: the context, model, data sets and optimizer must
  * outlive the run; the run changes the model's parameters, the optimizer's

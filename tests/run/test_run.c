@@ -57,14 +57,16 @@ static mech_data *whitened_data(mech_ctx *ctx)
     return d;
 }
 
-/* A linear model D -> 1 starting at w = 0 on the whitened data. */
-static void linreg(setup *s, mech_run_mode mode, double lr)
+/* A linear model D -> 1 starting at w = 0 on the whitened data; a
+ * max_batch below D (0: default) makes the run evaluate in chunks. */
+static void linreg_chunked(setup *s, mech_run_mode mode, double lr, int64_t max_batch)
 {
     memset(s, 0, sizeof *s);
     ck_assert_ok(mech_ctx_create(&s->ctx));
     ck_assert_ok(mech_model_create(&s->model, s->ctx, MECH_MODEL_LINEAR));
     const size_t w[2] = {D, 1};
     ck_assert_ok(mech_model_set_widths(s->model, w, 2));
+    if (max_batch) ck_assert_ok(mech_model_set_i64(s->model, MECH_MODEL_MAX_BATCH, max_batch));
     ck_assert_ok(mech_model_setup(s->model));
     const double zero[D] = {0};
     ck_assert_ok(mech_model_set_params(s->model, zero, D));
@@ -75,6 +77,11 @@ static void linreg(setup *s, mech_run_mode mode, double lr)
     }
     ck_assert_ok(mech_run_create(&s->run, s->ctx, s->model, MECH_LOSS_MSE, s->train, s->opt));
     ck_assert_ok(mech_run_set_i64(s->run, MECH_RUN_MODE, mode));
+}
+
+static void linreg(setup *s, mech_run_mode mode, double lr)
+{
+    linreg_chunked(s, mode, lr, 0);
 }
 
 /* L = 1/2 sum lam_k w*_k^2 decay_k with decay_k per mode. */
@@ -167,6 +174,43 @@ START_TEST(gradient_flow_matches_exponential_decay)
     double now = 0;
     ck_assert_ok(mech_run_time(s.run, &now));
     ck_assert_double_eq(now, 8.0);
+    teardown(&s);
+}
+END_TEST
+
+START_TEST(chunked_full_batch_matches_closed_forms)
+{
+    /* D = 4 examples in chunks of 3 and 1 (weights 3/4 and 1/4) */
+    setup s;
+    const double eta = 0.5;
+    linreg_chunked(&s, MECH_RUN_FULL_BATCH, eta, 3);
+    ck_assert_ok(mech_run_set_i64(s.run, MECH_RUN_MAX_STEPS, 30));
+    ck_assert_ok(mech_run_setup(s.run));
+    ck_assert_ok(mech_run_execute(s.run));
+    const mech_trace *tr = NULL;
+    ck_assert_ok(mech_run_trace(s.run, &tr));
+    double *l = column(tr, "train_loss");
+    for (int k = 0; k <= 30; k++) ck_assert_rel(l[k], linreg_loss_gd(eta, k), 1e-12);
+    free(l);
+    teardown(&s);
+    linreg_chunked(&s, MECH_RUN_GRADIENT_FLOW, 0, 3);
+    ck_assert_ok(mech_run_set_f64(s.run, MECH_RUN_MAX_TIME, 4.0));
+    ck_assert_ok(mech_run_set_f64(s.run, MECH_RUN_GF_RTOL, 1e-12));
+    ck_assert_ok(mech_run_set_f64(s.run, MECH_RUN_GF_ATOL, 1e-16));
+    ck_assert_ok(mech_run_set_i64(s.run, MECH_RUN_PROBE_LOG_POINTS, 2));
+    ck_assert_ok(mech_run_set_f64(s.run, MECH_RUN_PROBE_LOG_START, 0.01));
+    ck_assert_ok(mech_run_setup(s.run));
+    ck_assert_ok(mech_run_execute(s.run));
+    ck_assert_ok(mech_run_trace(s.run, &tr));
+    /* log times 0.01 10^(j/2) up to 4: 0.01, 0.0316, 0.1, 0.316, 1, 3.16 */
+    ck_assert_uint_eq(mech_trace_n_rows(tr), 7);
+    double *t = times(tr);
+    l = column(tr, "train_loss");
+    for (size_t i = 1; i < 7; i++) {
+        ck_assert_rel(t[i], 0.01 * pow(10, (i - 1) / 2.0), 1e-15);
+        ck_assert_rel(l[i], linreg_loss_gf(t[i]), 1e-8);
+    }
+    free(t); free(l);
     teardown(&s);
 }
 END_TEST
@@ -978,6 +1022,7 @@ static Suite *run_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, gd_matches_mode_decay_per_step);
     tcase_add_test(tc, gradient_flow_matches_exponential_decay);
+    tcase_add_test(tc, chunked_full_batch_matches_closed_forms);
     tcase_add_test(tc, minibatch_same_seed_is_bitwise_identical);
     tcase_add_test(tc, online_teacher_reduces_test_loss);
     tcase_add_test(tc, absurd_rate_diverges_at_first_nonfinite_step);
