@@ -783,6 +783,59 @@ START_TEST(callback_model_reproduces_builtin_trace)
 }
 END_TEST
 
+/* ---------------- per-layer rates ---------------- */
+
+START_TEST(parametrization_rates_are_installed)
+{
+    for (int flag = 0; flag <= 1; flag++) {
+        mech_ctx *ctx = NULL;
+        mech_model *m = NULL;
+        mech_optimizer *o = NULL;
+        mech_run *r = NULL;
+        ck_assert_ok(mech_ctx_create(&ctx));
+        const size_t w[3] = {5, 16, 2};
+        ck_assert_ok(mech_model_create(&m, ctx, MECH_MODEL_MLP));
+        ck_assert_ok(mech_model_set_widths(m, w, 3));
+        ck_assert_ok(mech_model_set_i64(m, MECH_MODEL_BIAS, 1));
+        ck_assert_ok(mech_model_set_i64(m, MECH_MODEL_PARAMETRIZATION, MECH_PARAM_MUP));
+        ck_assert_ok(mech_model_set_i64(m, MECH_MODEL_BASE_WIDTH, 4));
+        ck_assert_ok(mech_model_setup(m));
+        mech_data *d = mlp_data(ctx, 0);
+        const size_t np = mech_model_num_params(m), ng = mech_model_num_lr_groups(m);
+        double *p0 = malloc(np * sizeof *p0), *p1 = malloc(np * sizeof *p1);
+        double *g = malloc(np * sizeof *g), *x = malloc(64 * 5 * sizeof *x);
+        double *y = malloc(64 * 2 * sizeof *y), mult[8], loss;
+        size_t off[9];
+        ck_assert_uint_le(ng, 8);
+        ck_assert_ok(mech_model_lr_multipliers(m, MECH_OPTFAM_SGD, off, mult, ng));
+        ck_assert_ok(mech_model_get_params(m, p0, np));
+        ck_assert_ok(mech_data_get(d, 0, 64, x, y));
+        ck_assert_ok(mech_model_gradient(m, MECH_LOSS_MSE, x, y, 64, &loss, g));
+        ck_assert_ok(mech_optimizer_create(&o, ctx, MECH_OPTIMIZER_GD, np));
+        ck_assert_ok(mech_optimizer_set_f64(o, MECH_OPTIMIZER_LR, 0.1));
+        ck_assert_ok(mech_run_create(&r, ctx, m, MECH_LOSS_MSE, d, o));
+        ck_assert_ok(mech_run_set_i64(r, MECH_RUN_MAX_STEPS, 1));
+        ck_assert_ok(mech_run_set_i64(r, MECH_RUN_LR_FROM_PARAMETRIZATION, flag));
+        ck_assert_ok(mech_run_setup(r));
+        ck_assert_ok(mech_run_execute(r));
+        ck_assert_ok(mech_model_get_params(m, p1, np));
+        bool some_not_one = false;
+        for (size_t j = 0; j < ng; j++) {
+            some_not_one = some_not_one || mult[j] != 1.0;
+            for (size_t i = off[j]; i < off[j + 1]; i++)
+                ck_assert_double_eq(p1[i], p0[i] - 0.1 * (flag ? mult[j] : 1.0) * g[i]);
+        }
+        ck_assert(some_not_one); /* muP at width 4x base: the rates differ */
+        free(p0); free(p1); free(g); free(x); free(y);
+        mech_run_destroy(r);
+        mech_optimizer_destroy(o);
+        mech_data_destroy(d);
+        mech_model_destroy(m);
+        mech_ctx_destroy(ctx);
+    }
+}
+END_TEST
+
 /* ---------------- ensembles ---------------- */
 
 START_TEST(ensemble_equals_independent_aggregation)
@@ -1033,6 +1086,7 @@ static Suite *run_suite(void)
     tcase_add_test(tc, gradient_flow_checkpoint_at_probe_time_resumes_exactly);
     tcase_add_test(tc, float_and_double_losses_agree);
     tcase_add_test(tc, callback_model_reproduces_builtin_trace);
+    tcase_add_test(tc, parametrization_rates_are_installed);
     tcase_add_test(tc, ensemble_equals_independent_aggregation);
     tcase_add_test(tc, bad_input_everywhere);
     tcase_add_test(tc, setup_refuses_bad_configurations);
