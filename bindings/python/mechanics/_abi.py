@@ -13,11 +13,11 @@ HEADERS = ('mechanics.h',
  'mechanics/eigenlearning.h',
  'mechanics/linalg.h',
  'mechanics/loss.h',
+ 'mechanics/metrics.h',
  'mechanics/model.h',
  'mechanics/ode.h',
  'mechanics/optim.h',
  'mechanics/rng.h',
- 'mechanics/run.h',
  'mechanics/trace.h',
  'mechanics/version.h')
 
@@ -78,6 +78,11 @@ MECH_DATA_TEACHER_SCALE = 4
 MECH_DATA_DROP_LAST = 5
 MECH_DATA_BALANCED = 6
 MECH_DATA_STREAM = 7
+
+# Which HSIC estimator CKA is built on.
+mech_hsic_estimator = c_int
+MECH_HSIC_BIASED = 0
+MECH_HSIC_UNBIASED = 1
 
 mech_init = c_int
 MECH_INIT_GAUSSIAN = 0
@@ -261,48 +266,6 @@ mech_precision = c_int
 MECH_PREC_F64 = 0
 MECH_PREC_F32 = 1
 
-mech_run_mode = c_int
-MECH_RUN_FULL_BATCH = 0
-MECH_RUN_MINIBATCH = 1
-MECH_RUN_ONLINE = 2
-MECH_RUN_GRADIENT_FLOW = 3
-
-# Options (mech_run_set_i64 / _f64; MECH_KIND_RUN for introspection).
-# MAX_STEPS, MAX_TIME, MAX_SAMPLES and LOSS_TARGET may change after setup
-# (to continue a run); the others only before it (MECH_ESTATE). A stop
-# value of 0 means "no limit"; setup needs at least one of MAX_STEPS,
-# MAX_TIME, MAX_SAMPLES (gradient flow: MAX_TIME).
-mech_run_opt = c_int
-MECH_RUN_MODE = 0
-MECH_RUN_BATCH = 1
-MECH_RUN_MAX_STEPS = 2
-MECH_RUN_MAX_TIME = 3
-MECH_RUN_MAX_SAMPLES = 4
-MECH_RUN_LOSS_TARGET = 5
-MECH_RUN_PROBE_EVERY = 6
-MECH_RUN_PROBE_LOG_POINTS = 7
-MECH_RUN_PROBE_LOG_START = 8
-MECH_RUN_GF_PROBE_DT = 9
-MECH_RUN_AXIS = 10
-MECH_RUN_ALPHA_N = 11
-MECH_RUN_GF_RTOL = 12
-MECH_RUN_GF_ATOL = 13
-MECH_RUN_GF_STABILITY = 14
-MECH_RUN_EVAL_TRAIN_FULL = 15
-MECH_RUN_LR_FROM_PARAMETRIZATION = 16
-MECH_RUN_SAMPLING = 17
-
-# Why the last execute ended.
-mech_run_stop = c_int
-MECH_RUN_STOP_NONE = 0
-MECH_RUN_STOP_MAX_STEPS = 1
-MECH_RUN_STOP_MAX_TIME = 2
-MECH_RUN_STOP_MAX_SAMPLES = 3
-MECH_RUN_STOP_LOSS_TARGET = 4
-MECH_RUN_STOP_CALLBACK = 5
-MECH_RUN_STOP_DIVERGED = 6
-MECH_RUN_STOP_ERROR = 7
-
 # How next_batch picks examples from a finite dataset.
 mech_sampling = c_int
 MECH_SAMPLE_WITH_REPLACEMENT = 0
@@ -343,6 +306,7 @@ ENUMS = {
     'mech_committee_integral': {'MECH_COMMITTEE_I2': 0, 'MECH_COMMITTEE_J2': 1, 'MECH_COMMITTEE_I3': 2, 'MECH_COMMITTEE_I4': 3},
     'mech_ctx_opt': {'MECH_CTX_THREADS': 0, 'MECH_CTX_SEED': 1, 'MECH_CTX_LOG_LEVEL': 2},
     'mech_data_opt': {'MECH_DATA_VARIANCE': 0, 'MECH_DATA_ALPHA': 1, 'MECH_DATA_TRACE': 2, 'MECH_DATA_RADIUS': 3, 'MECH_DATA_TEACHER_SCALE': 4, 'MECH_DATA_DROP_LAST': 5, 'MECH_DATA_BALANCED': 6, 'MECH_DATA_STREAM': 7},
+    'mech_hsic_estimator': {'MECH_HSIC_BIASED': 0, 'MECH_HSIC_UNBIASED': 1},
     'mech_init': {'MECH_INIT_GAUSSIAN': 0, 'MECH_INIT_BALANCED': 1, 'MECH_INIT_ALIGNED': 2, 'MECH_INIT_ORTHOGONAL': 3, 'MECH_INIT_SMALL': 4},
     'mech_input_kind': {'MECH_INPUT_GAUSSIAN': 0, 'MECH_INPUT_POWER_LAW': 1, 'MECH_INPUT_SPHERE': 2},
     'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7},
@@ -363,9 +327,6 @@ ENUMS = {
     'mech_ownership': {'MECH_COPY': 0, 'MECH_BORROW': 1},
     'mech_parametrization': {'MECH_PARAM_SP': 0, 'MECH_PARAM_NTK': 1, 'MECH_PARAM_MUP': 2, 'MECH_PARAM_MEANFIELD': 3},
     'mech_precision': {'MECH_PREC_F64': 0, 'MECH_PREC_F32': 1},
-    'mech_run_mode': {'MECH_RUN_FULL_BATCH': 0, 'MECH_RUN_MINIBATCH': 1, 'MECH_RUN_ONLINE': 2, 'MECH_RUN_GRADIENT_FLOW': 3},
-    'mech_run_opt': {'MECH_RUN_MODE': 0, 'MECH_RUN_BATCH': 1, 'MECH_RUN_MAX_STEPS': 2, 'MECH_RUN_MAX_TIME': 3, 'MECH_RUN_MAX_SAMPLES': 4, 'MECH_RUN_LOSS_TARGET': 5, 'MECH_RUN_PROBE_EVERY': 6, 'MECH_RUN_PROBE_LOG_POINTS': 7, 'MECH_RUN_PROBE_LOG_START': 8, 'MECH_RUN_GF_PROBE_DT': 9, 'MECH_RUN_AXIS': 10, 'MECH_RUN_ALPHA_N': 11, 'MECH_RUN_GF_RTOL': 12, 'MECH_RUN_GF_ATOL': 13, 'MECH_RUN_GF_STABILITY': 14, 'MECH_RUN_EVAL_TRAIN_FULL': 15, 'MECH_RUN_LR_FROM_PARAMETRIZATION': 16, 'MECH_RUN_SAMPLING': 17},
-    'mech_run_stop': {'MECH_RUN_STOP_NONE': 0, 'MECH_RUN_STOP_MAX_STEPS': 1, 'MECH_RUN_STOP_MAX_TIME': 2, 'MECH_RUN_STOP_MAX_SAMPLES': 3, 'MECH_RUN_STOP_LOSS_TARGET': 4, 'MECH_RUN_STOP_CALLBACK': 5, 'MECH_RUN_STOP_DIVERGED': 6, 'MECH_RUN_STOP_ERROR': 7},
     'mech_sampling': {'MECH_SAMPLE_WITH_REPLACEMENT': 0, 'MECH_SAMPLE_WITHOUT_REPLACEMENT': 1, 'MECH_SAMPLE_FULL': 2},
     'mech_status': {'MECH_OK': 0, 'MECH_STOPPED': 1, 'MECH_EINVAL': -1, 'MECH_ENOMEM': -2, 'MECH_ESHAPE': -3, 'MECH_ERANGE': -4, 'MECH_ENONFINITE': -5, 'MECH_EOVERFLOW': -6, 'MECH_EIO': -7, 'MECH_EFORMAT': -8, 'MECH_ENOTFOUND': -9, 'MECH_ESTATE': -10, 'MECH_ENOCONV': -11, 'MECH_EDIVERGED': -12, 'MECH_ECALLBACK': -13, 'MECH_ELINALG': -14, 'MECH_EUNSUPPORTED': -15, 'MECH_EVERSION': -16},
     'mech_trace_format': {'MECH_TRACE_AUTO': 0, 'MECH_TRACE_CSV': 1, 'MECH_TRACE_JSONL': 2, 'MECH_TRACE_NPY': 3, 'MECH_TRACE_NPZ': 4},
@@ -379,7 +340,6 @@ OPTION_ENUMS = {
     'mech_model_opt': {'kind': 'MECH_KIND_MODEL', 'handle': 'mech_model', 'accessors': {'get_f64': 'mech_model_get_f64', 'get_i64': 'mech_model_get_i64', 'set_f64': 'mech_model_set_f64', 'set_i64': 'mech_model_set_i64'}},
     'mech_ode_opt': {'kind': 'MECH_KIND_ODE', 'handle': 'mech_ode', 'accessors': {'get_f64': 'mech_ode_get_f64', 'get_i64': 'mech_ode_get_i64', 'set_f64': 'mech_ode_set_f64', 'set_i64': 'mech_ode_set_i64'}},
     'mech_optimizer_opt': {'kind': 'MECH_KIND_OPTIMIZER', 'handle': 'mech_optimizer', 'accessors': {'get_f64': 'mech_optimizer_get_f64', 'get_i64': 'mech_optimizer_get_i64', 'set_f64': 'mech_optimizer_set_f64', 'set_i64': 'mech_optimizer_set_i64'}},
-    'mech_run_opt': {'kind': 'MECH_KIND_RUN', 'handle': 'mech_run', 'accessors': {'get_f64': 'mech_run_get_f64', 'get_i64': 'mech_run_get_i64', 'set_f64': 'mech_run_set_f64', 'set_i64': 'mech_run_set_i64'}},
 }
 
 # ---- opaque handles: an instance is a `mech_x *` ----
@@ -406,10 +366,6 @@ class mech_optimizer(c_void_p):
 
 
 class mech_rng(c_void_p):
-    pass
-
-
-class mech_run(c_void_p):
     pass
 
 
@@ -452,6 +408,16 @@ class mech_eigenlearning_result(Structure):
         ('residual', c_double),
     ]
 
+
+# Mutual-information estimates of one layer, in nats.
+class mech_information_plane(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('i_xt', c_double),
+        ('i_ty', c_double),
+        ('n_patterns', c_size_t),
+    ]
+
 # Label function of a generator ("teacher"): writes y_out (n x out_dim)
 # for inputs x (n x in_dim). Must return 0; any other value makes the
 # drawing call fail with MECH_ECALLBACK. user_data is passed back as given.
@@ -480,6 +446,22 @@ mech_model_jvp_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, POINTER(c_doub
 
 mech_model_vjp_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double), c_size_t, POINTER(c_double), c_void_p)
 
+
+# With class means mu_c, their average mu_G, centered means
+# M_c = mu_c - mu_G (rows of M, C x p), Sigma_W = (1/n) sum_i
+# (h_i - mu_{y_i})(h_i - mu_{y_i})^T and Sigma_B = (1/C) M^T M:
+class mech_neural_collapse_result(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('nc1', c_double),
+        ('equinorm', c_double),
+        ('cos_mean', c_double),
+        ('equiangular_mean', c_double),
+        ('equiangular_max', c_double),
+        ('nc3', c_double),
+        ('nc4', c_double),
+    ]
+
 # Event function: writes the scalar *g_out = g(t, y). An event is a sign
 # change of g between the start and the end of an accepted step.
 mech_ode_event_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), POINTER(c_double), c_void_p)
@@ -492,17 +474,41 @@ mech_ode_observer_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), c_void_p)
 # overlap; y must not be modified.
 mech_ode_rhs_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), POINTER(c_double), c_void_p)
 
+
+# Continuous power-law fit p(x) ∝ x^-alpha for x >= x_min.
+class mech_power_law_result(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('alpha', c_double),
+        ('x_min', c_double),
+        ('ks_distance', c_double),
+        ('n_tail', c_size_t),
+        ('alpha_se', c_double),
+    ]
+
 # Progress callback: done of total units of the named task. Return 0 to
 # continue, > 0 to stop early and cleanly, < 0 to abort (MECH_ECALLBACK).
 mech_progress_fn = CFUNCTYPE(c_int, c_char_p, c_double, c_double, c_void_p)
 
-# Observer, called at each probe row: step and t are the step count and
-# the axis value of the row. 0 continue, > 0 stop, < 0 abort.
-mech_run_observer_fn = CFUNCTYPE(c_int, mech_run, c_uint64, c_double, c_void_p)
+
+# Spectral summary of a matrix. With singular values s_i (i < r =
+# min(m, n)) and eigenvalues lambda_i = s_i^2 (of A^T A, or of the
+# covariance up to a factor when columns are centered):
+class mech_spectrum_result(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('count', c_size_t),
+        ('frobenius_norm', c_double),
+        ('spectral_norm', c_double),
+        ('stable_rank', c_double),
+        ('participation_ratio', c_double),
+        ('entropy_rank', c_double),
+    ]
 
 # ---- functions: name -> (restype, ((param name, argtype), ...)) ----
 FUNCTIONS = {
     'mech_activation_name': (c_char_p, (('a', mech_activation), )),
+    'mech_agop': (mech_status, (('ctx', mech_ctx), ('grads', POINTER(c_double)), ('n', c_size_t), ('d', c_size_t), ('agop', POINTER(c_double)), )),
     'mech_axis_lookup': (mech_status, (('name', c_char_p), ('axis', POINTER(mech_axis)), )),
     'mech_axis_name': (c_char_p, (('axis', mech_axis), )),
     'mech_axpy': (mech_status, (('n', c_size_t), ('alpha', c_double), ('x', POINTER(c_double)), ('y', POINTER(c_double)), )),
@@ -510,6 +516,8 @@ FUNCTIONS = {
     'mech_blis_version': (c_char_p, ()),
     'mech_cholesky_solve': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('nrhs', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), )),
     'mech_cholesky_solve_f32': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('nrhs', c_size_t), ('a', POINTER(c_float)), ('lda', c_size_t), ('b', POINTER(c_float)), ('ldb', c_size_t), )),
+    'mech_cka': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('n', c_size_t), ('p1', c_size_t), ('y', POINTER(c_double)), ('p2', c_size_t), ('estimator', mech_hsic_estimator), ('out', POINTER(c_double)), )),
+    'mech_cka_permutation_test': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('n', c_size_t), ('p1', c_size_t), ('y', POINTER(c_double)), ('p2', c_size_t), ('estimator', mech_hsic_estimator), ('n_perm', c_size_t), ('rng', mech_rng), ('cka', POINTER(c_double)), ('p_value', POINTER(c_double)), )),
     'mech_clear_error': (None, ()),
     'mech_committee_eps_g': (mech_status, (('act', mech_committee_act), ('k', c_size_t), ('m', c_size_t), ('q', POINTER(c_double)), ('r', POINTER(c_double)), ('t', POINTER(c_double)), ('v', POINTER(c_double)), ('a', POINTER(c_double)), ('eps_g', POINTER(c_double)), )),
     'mech_committee_gaussian': (mech_status, (('act', mech_committee_act), ('which', mech_committee_integral), ('cov', POINTER(c_double)), ('out', POINTER(c_double)), )),
@@ -554,19 +562,26 @@ FUNCTIONS = {
     'mech_data_split': (mech_status, (('d', mech_data), ('train_fraction', c_double), ('shuffle', c_bool), ('train', POINTER(mech_data)), ('test', POINTER(mech_data)), )),
     'mech_dot': (mech_status, (('n', c_size_t), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_dot_f32': (mech_status, (('n', c_size_t), ('x', POINTER(c_float)), ('y', POINTER(c_float)), ('out', POINTER(c_float)), )),
+    'mech_effective_rank': (mech_status, (('eigenvalues', POINTER(c_double)), ('m', c_size_t), ('participation_ratio', POINTER(c_double)), ('entropy_rank', POINTER(c_double)), )),
     'mech_eigenlearning': (mech_status, (('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('m', c_size_t), ('n', c_double), ('ridge', c_double), ('noise_var', c_double), ('learnabilities', POINTER(c_double)), ('out', POINTER(mech_eigenlearning_result)), )),
     'mech_gcv_estimate': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('n', c_size_t), ('y', POINTER(c_double)), ('ridges', POINTER(c_double)), ('n_ridges', c_size_t), ('estimates', POINTER(c_double)), )),
     'mech_gemm': (mech_status, (('ctx', mech_ctx), ('trans_a', c_bool), ('trans_b', c_bool), ('m', c_size_t), ('n', c_size_t), ('k', c_size_t), ('alpha', c_double), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), ('beta', c_double), ('c', POINTER(c_double)), ('ldc', c_size_t), )),
     'mech_gemm_f32': (mech_status, (('ctx', mech_ctx), ('trans_a', c_bool), ('trans_b', c_bool), ('m', c_size_t), ('n', c_size_t), ('k', c_size_t), ('alpha', c_float), ('a', POINTER(c_float)), ('lda', c_size_t), ('b', POINTER(c_float)), ('ldb', c_size_t), ('beta', c_float), ('c', POINTER(c_float)), ('ldc', c_size_t), )),
     'mech_gemv': (mech_status, (('ctx', mech_ctx), ('trans', c_bool), ('m', c_size_t), ('n', c_size_t), ('alpha', c_double), ('a', POINTER(c_double)), ('lda', c_size_t), ('x', POINTER(c_double)), ('beta', c_double), ('y', POINTER(c_double)), )),
     'mech_gemv_f32': (mech_status, (('ctx', mech_ctx), ('trans', c_bool), ('m', c_size_t), ('n', c_size_t), ('alpha', c_float), ('a', POINTER(c_float)), ('lda', c_size_t), ('x', POINTER(c_float)), ('beta', c_float), ('y', POINTER(c_float)), )),
+    'mech_hsic': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('n', c_size_t), ('p1', c_size_t), ('y', POINTER(c_double)), ('p2', c_size_t), ('estimator', mech_hsic_estimator), ('out', POINTER(c_double)), )),
+    'mech_information_plane_binned': (mech_status, (('t', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('n_bins', c_size_t), ('out', POINTER(mech_information_plane)), )),
+    'mech_information_plane_kde': (mech_status, (('ctx', mech_ctx), ('t', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('noise_var', c_double), ('out', POINTER(mech_information_plane)), )),
+    'mech_kernel_distance': (mech_status, (('k1', POINTER(c_double)), ('k2', POINTER(c_double)), ('n', c_size_t), ('out', POINTER(c_double)), )),
     'mech_kernel_eigensystem': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('weights', POINTER(c_double)), ('m', c_size_t), ('target', POINTER(c_double)), ('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('eigenfunctions', POINTER(c_double)), )),
+    'mech_kernel_target_alignment': (mech_status, (('ctx', mech_ctx), ('k', POINTER(c_double)), ('n', c_size_t), ('y', POINTER(c_double)), ('c', c_size_t), ('centered', c_bool), ('out', POINTER(c_double)), )),
     'mech_last_error': (c_char_p, ()),
     'mech_last_status': (c_int, ()),
     'mech_loss_accuracy': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('accuracy', POINTER(c_double)), )),
     'mech_loss_eval': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('value', POINTER(c_double)), ('per_example', POINTER(c_double)), ('dl_df', POINTER(c_double)), )),
     'mech_loss_hvp_output': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('r', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_loss_name': (c_char_p, (('loss', mech_loss), )),
+    'mech_matrix_spectrum': (mech_status, (('ctx', mech_ctx), ('a', POINTER(c_double)), ('m', c_size_t), ('n', c_size_t), ('center_columns', c_bool), ('singular_values', POINTER(c_double)), ('out', POINTER(mech_spectrum_result)), )),
     'mech_model_activations': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('layer', c_size_t), ('out', POINTER(c_double)), )),
     'mech_model_create': (mech_status, (('out', POINTER(mech_model)), ('ctx', mech_ctx), ('kind', mech_model_kind), )),
     'mech_model_destroy': (None, (('m', mech_model), )),
@@ -594,7 +609,6 @@ FUNCTIONS = {
     'mech_model_num_layers': (c_size_t, (('m', mech_model), )),
     'mech_model_num_lr_groups': (c_size_t, (('m', mech_model), )),
     'mech_model_num_params': (c_size_t, (('m', mech_model), )),
-    'mech_model_reinit': (mech_status, (('m', mech_model), ('stream', c_uint64), )),
     'mech_model_save': (mech_status, (('m', mech_model), ('path', c_char_p), )),
     'mech_model_set_alignment': (mech_status, (('m', mech_model), ('u', POINTER(c_double)), ('v', POINTER(c_double)), ('rank', c_size_t), )),
     'mech_model_set_callbacks': (mech_status, (('m', mech_model), ('n_params', c_size_t), ('forward', mech_model_forward_fn), ('vjp', mech_model_vjp_fn), ('jvp', mech_model_jvp_fn), ('hvp2', mech_model_hvp2_fn), ('user_data', c_void_p), )),
@@ -605,6 +619,8 @@ FUNCTIONS = {
     'mech_model_set_widths': (mech_status, (('m', mech_model), ('widths', POINTER(c_size_t)), ('n', c_size_t), )),
     'mech_model_setup': (mech_status, (('m', mech_model), )),
     'mech_model_vjp': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('u', POINTER(c_double)), ('grad', POINTER(c_double)), )),
+    'mech_neural_collapse': (mech_status, (('ctx', mech_ctx), ('h', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('w', POINTER(c_double)), ('bias', POINTER(c_double)), ('out', POINTER(mech_neural_collapse_result)), )),
+    'mech_nfa_correlation': (mech_status, (('ctx', mech_ctx), ('w1', POINTER(c_double)), ('k', c_size_t), ('d', c_size_t), ('agop', POINTER(c_double)), ('pearson', POINTER(c_double)), ('cosine', POINTER(c_double)), )),
     'mech_ode_create': (mech_status, (('out', POINTER(mech_ode)), ('ctx', mech_ctx), ('dim', c_size_t), ('rhs', mech_ode_rhs_fn), ('user_data', c_void_p), )),
     'mech_ode_destroy': (None, (('ode', mech_ode), )),
     'mech_ode_get_event': (mech_status, (('ode', mech_ode), ('i', c_size_t), ('t', POINTER(c_double)), ('direction', POINTER(c_int)), )),
@@ -648,6 +664,7 @@ FUNCTIONS = {
     'mech_option_type': (mech_status, (('kind', mech_kind), ('key', c_int), ('type', POINTER(mech_opt_type)), )),
     'mech_param_rule': (mech_status, (('p', mech_parametrization), ('fam', mech_optimizer_family), ('role', mech_layer_role), ('fan_in', c_double), ('fan_out', c_double), ('base_fan_in', c_double), ('base_fan_out', c_double), ('init_var', POINTER(c_double)), ('multiplier', POINTER(c_double)), ('lr_scale', POINTER(c_double)), )),
     'mech_parametrization_name': (c_char_p, (('p', mech_parametrization), )),
+    'mech_power_law_fit': (mech_status, (('values', POINTER(c_double)), ('m', c_size_t), ('min_tail', c_size_t), ('out', POINTER(mech_power_law_result)), )),
     'mech_rng_below': (mech_status, (('rng', mech_rng), ('bound', c_uint64), ('out', POINTER(c_uint64)), )),
     'mech_rng_create': (mech_status, (('out', POINTER(mech_rng)), ('ctx', mech_ctx), ('stream', c_uint64), )),
     'mech_rng_create_seeded': (mech_status, (('out', POINTER(mech_rng)), ('seed', c_uint64), ('stream', c_uint64), )),
@@ -663,28 +680,6 @@ FUNCTIONS = {
     'mech_rng_u32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_uint32)), ('n', c_size_t), )),
     'mech_rng_uniform': (mech_status, (('rng', mech_rng), ('out', POINTER(c_double)), ('n', c_size_t), )),
     'mech_rng_uniform_f32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_float)), ('n', c_size_t), )),
-    'mech_run_create': (mech_status, (('out', POINTER(mech_run)), ('ctx', mech_ctx), ('model', mech_model), ('loss', mech_loss), ('train', mech_data), ('opt', mech_optimizer), )),
-    'mech_run_destroy': (None, (('r', mech_run), )),
-    'mech_run_diverged_step': (mech_status, (('r', mech_run), ('step', POINTER(c_uint64)), )),
-    'mech_run_ensemble': (mech_status, (('r', mech_run), ('seeds', POINTER(c_uint64)), ('n', c_size_t), ('out', POINTER(mech_trace)), )),
-    'mech_run_execute': (mech_status, (('r', mech_run), )),
-    'mech_run_get_f64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', POINTER(c_double)), )),
-    'mech_run_get_i64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', POINTER(c_int64)), )),
-    'mech_run_last_error': (c_char_p, (('r', mech_run), )),
-    'mech_run_load_checkpoint': (mech_status, (('r', mech_run), ('path', c_char_p), )),
-    'mech_run_mode_name': (c_char_p, (('mode', mech_run_mode), )),
-    'mech_run_save_checkpoint': (mech_status, (('r', mech_run), ('path', c_char_p), )),
-    'mech_run_set_f64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', c_double), )),
-    'mech_run_set_i64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', c_int64), )),
-    'mech_run_set_observer': (mech_status, (('r', mech_run), ('fn', mech_run_observer_fn), ('user_data', c_void_p), )),
-    'mech_run_set_probe_times': (mech_status, (('r', mech_run), ('t', POINTER(c_double)), ('n', c_size_t), )),
-    'mech_run_set_test_data': (mech_status, (('r', mech_run), ('test', mech_data), )),
-    'mech_run_setup': (mech_status, (('r', mech_run), )),
-    'mech_run_step_count': (mech_status, (('r', mech_run), ('steps', POINTER(c_uint64)), )),
-    'mech_run_stop_reason': (mech_status, (('r', mech_run), ('reason', POINTER(mech_run_stop)), )),
-    'mech_run_take_trace': (mech_status, (('r', mech_run), ('out', POINTER(mech_trace)), )),
-    'mech_run_time': (mech_status, (('r', mech_run), ('t', POINTER(c_double)), )),
-    'mech_run_trace': (mech_status, (('r', mech_run), ('out', POINTER(mech_trace)), )),
     'mech_status_name': (c_char_p, (('status', c_int), )),
     'mech_status_str': (c_char_p, (('status', c_int), )),
     'mech_svd': (mech_status, (('ctx', mech_ctx), ('m', c_size_t), ('n', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('s', POINTER(c_double)), ('u', POINTER(c_double)), ('vt', POINTER(c_double)), )),
@@ -719,6 +714,7 @@ FUNCTIONS = {
     'mech_trace_value': (mech_status, (('tr', mech_trace), ('row', c_size_t), ('col', c_size_t), ('value', POINTER(c_double)), )),
     'mech_version': (c_int, ()),
     'mech_version_string': (c_char_p, ()),
+    'mech_weight_power_law': (mech_status, (('ctx', mech_ctx), ('w', POINTER(c_double)), ('m', c_size_t), ('n', c_size_t), ('min_tail', c_size_t), ('eigenvalues', POINTER(c_double)), ('out', POINTER(mech_power_law_result)), )),
 }
 
 
