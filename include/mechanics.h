@@ -12,6 +12,7 @@
 #include "mechanics/data.h"
 #include "mechanics/optim.h"
 #include "mechanics/ode.h"
+#include "mechanics/run.h"
 #include "mechanics/committee.h"
 #include "mechanics/deep_linear.h"
 #include "mechanics/diagonal.h"

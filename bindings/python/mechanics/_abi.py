@@ -22,6 +22,7 @@ HEADERS = ('mechanics.h',
  'mechanics/operator.h',
  'mechanics/optim.h',
  'mechanics/rng.h',
+ 'mechanics/run.h',
  'mechanics/trace.h',
  'mechanics/version.h')
 
@@ -299,6 +300,48 @@ mech_precision = c_int
 MECH_PREC_F64 = 0
 MECH_PREC_F32 = 1
 
+mech_run_mode = c_int
+MECH_RUN_FULL_BATCH = 0
+MECH_RUN_MINIBATCH = 1
+MECH_RUN_ONLINE = 2
+MECH_RUN_GRADIENT_FLOW = 3
+
+# Options (mech_run_set_i64 / _f64; MECH_KIND_RUN for introspection).
+# MAX_STEPS, MAX_TIME, MAX_SAMPLES and LOSS_TARGET may change after setup
+# (to continue a run); the others only before it (MECH_ESTATE). A stop
+# value of 0 means "no limit"; setup needs at least one of MAX_STEPS,
+# MAX_TIME, MAX_SAMPLES (gradient flow: MAX_TIME).
+mech_run_opt = c_int
+MECH_RUN_MODE = 0
+MECH_RUN_BATCH = 1
+MECH_RUN_MAX_STEPS = 2
+MECH_RUN_MAX_TIME = 3
+MECH_RUN_MAX_SAMPLES = 4
+MECH_RUN_LOSS_TARGET = 5
+MECH_RUN_PROBE_EVERY = 6
+MECH_RUN_PROBE_LOG_POINTS = 7
+MECH_RUN_PROBE_LOG_START = 8
+MECH_RUN_GF_PROBE_DT = 9
+MECH_RUN_AXIS = 10
+MECH_RUN_ALPHA_N = 11
+MECH_RUN_GF_RTOL = 12
+MECH_RUN_GF_ATOL = 13
+MECH_RUN_GF_STABILITY = 14
+MECH_RUN_EVAL_TRAIN_FULL = 15
+MECH_RUN_LR_FROM_PARAMETRIZATION = 16
+MECH_RUN_SAMPLING = 17
+
+# Why the last execute ended.
+mech_run_stop = c_int
+MECH_RUN_STOP_NONE = 0
+MECH_RUN_STOP_MAX_STEPS = 1
+MECH_RUN_STOP_MAX_TIME = 2
+MECH_RUN_STOP_MAX_SAMPLES = 3
+MECH_RUN_STOP_LOSS_TARGET = 4
+MECH_RUN_STOP_CALLBACK = 5
+MECH_RUN_STOP_DIVERGED = 6
+MECH_RUN_STOP_ERROR = 7
+
 # How next_batch picks examples from a finite dataset.
 mech_sampling = c_int
 MECH_SAMPLE_WITH_REPLACEMENT = 0
@@ -377,6 +420,9 @@ ENUMS = {
     'mech_ownership': {'MECH_COPY': 0, 'MECH_BORROW': 1},
     'mech_parametrization': {'MECH_PARAM_SP': 0, 'MECH_PARAM_NTK': 1, 'MECH_PARAM_MUP': 2, 'MECH_PARAM_MEANFIELD': 3},
     'mech_precision': {'MECH_PREC_F64': 0, 'MECH_PREC_F32': 1},
+    'mech_run_mode': {'MECH_RUN_FULL_BATCH': 0, 'MECH_RUN_MINIBATCH': 1, 'MECH_RUN_ONLINE': 2, 'MECH_RUN_GRADIENT_FLOW': 3},
+    'mech_run_opt': {'MECH_RUN_MODE': 0, 'MECH_RUN_BATCH': 1, 'MECH_RUN_MAX_STEPS': 2, 'MECH_RUN_MAX_TIME': 3, 'MECH_RUN_MAX_SAMPLES': 4, 'MECH_RUN_LOSS_TARGET': 5, 'MECH_RUN_PROBE_EVERY': 6, 'MECH_RUN_PROBE_LOG_POINTS': 7, 'MECH_RUN_PROBE_LOG_START': 8, 'MECH_RUN_GF_PROBE_DT': 9, 'MECH_RUN_AXIS': 10, 'MECH_RUN_ALPHA_N': 11, 'MECH_RUN_GF_RTOL': 12, 'MECH_RUN_GF_ATOL': 13, 'MECH_RUN_GF_STABILITY': 14, 'MECH_RUN_EVAL_TRAIN_FULL': 15, 'MECH_RUN_LR_FROM_PARAMETRIZATION': 16, 'MECH_RUN_SAMPLING': 17},
+    'mech_run_stop': {'MECH_RUN_STOP_NONE': 0, 'MECH_RUN_STOP_MAX_STEPS': 1, 'MECH_RUN_STOP_MAX_TIME': 2, 'MECH_RUN_STOP_MAX_SAMPLES': 3, 'MECH_RUN_STOP_LOSS_TARGET': 4, 'MECH_RUN_STOP_CALLBACK': 5, 'MECH_RUN_STOP_DIVERGED': 6, 'MECH_RUN_STOP_ERROR': 7},
     'mech_sampling': {'MECH_SAMPLE_WITH_REPLACEMENT': 0, 'MECH_SAMPLE_WITHOUT_REPLACEMENT': 1, 'MECH_SAMPLE_FULL': 2},
     'mech_slq_opt': {'MECH_SLQ_PROBES': 0, 'MECH_SLQ_NOPTS': 1},
     'mech_slq_probes': {'MECH_SLQ_RADEMACHER': 0, 'MECH_SLQ_GAUSSIAN': 1},
@@ -394,6 +440,7 @@ OPTION_ENUMS = {
     'mech_model_opt': {'kind': 'MECH_KIND_MODEL', 'handle': 'mech_model', 'accessors': {'get_f64': 'mech_model_get_f64', 'get_i64': 'mech_model_get_i64', 'set_f64': 'mech_model_set_f64', 'set_i64': 'mech_model_set_i64'}},
     'mech_ode_opt': {'kind': 'MECH_KIND_ODE', 'handle': 'mech_ode', 'accessors': {'get_f64': 'mech_ode_get_f64', 'get_i64': 'mech_ode_get_i64', 'set_f64': 'mech_ode_set_f64', 'set_i64': 'mech_ode_set_i64'}},
     'mech_optimizer_opt': {'kind': 'MECH_KIND_OPTIMIZER', 'handle': 'mech_optimizer', 'accessors': {'get_f64': 'mech_optimizer_get_f64', 'get_i64': 'mech_optimizer_get_i64', 'set_f64': 'mech_optimizer_set_f64', 'set_i64': 'mech_optimizer_set_i64'}},
+    'mech_run_opt': {'kind': 'MECH_KIND_RUN', 'handle': 'mech_run', 'accessors': {'get_f64': 'mech_run_get_f64', 'get_i64': 'mech_run_get_i64', 'set_f64': 'mech_run_set_f64', 'set_i64': 'mech_run_set_i64'}},
     'mech_slq_opt': {'kind': 'MECH_KIND_SLQ', 'handle': 'mech_slq', 'accessors': {'get_i64': 'mech_slq_get_i64', 'set_i64': 'mech_slq_set_i64'}},
 }
 
@@ -460,6 +507,10 @@ class mech_optimizer(c_void_p):
 
 
 class mech_rng(c_void_p):
+    pass
+
+
+class mech_run(c_void_p):
     pass
 
 
@@ -626,6 +677,10 @@ class mech_power_law_result(Structure):
 # continue, > 0 to stop early and cleanly, < 0 to abort (MECH_ECALLBACK).
 mech_progress_fn = CFUNCTYPE(c_int, c_char_p, c_double, c_double, c_void_p)
 
+# Observer, called at each probe row: step and t are the step count and
+# the axis value of the row. 0 continue, > 0 stop, < 0 abort.
+mech_run_observer_fn = CFUNCTYPE(c_int, mech_run, c_uint64, c_double, c_void_p)
+
 
 # Spectral summary of a matrix. With singular values s_i (i < r =
 # min(m, n)) and eigenvalues lambda_i = s_i^2 (of A^T A, or of the
@@ -763,6 +818,7 @@ FUNCTIONS = {
     'mech_model_num_layers': (c_size_t, (('m', mech_model), )),
     'mech_model_num_lr_groups': (c_size_t, (('m', mech_model), )),
     'mech_model_num_params': (c_size_t, (('m', mech_model), )),
+    'mech_model_reinit': (mech_status, (('m', mech_model), ('stream', c_uint64), )),
     'mech_model_save': (mech_status, (('m', mech_model), ('path', c_char_p), )),
     'mech_model_set_alignment': (mech_status, (('m', mech_model), ('u', POINTER(c_double)), ('v', POINTER(c_double)), ('rank', c_size_t), )),
     'mech_model_set_callbacks': (mech_status, (('m', mech_model), ('n_params', c_size_t), ('forward', mech_model_forward_fn), ('vjp', mech_model_vjp_fn), ('jvp', mech_model_jvp_fn), ('hvp2', mech_model_hvp2_fn), ('user_data', c_void_p), )),
@@ -834,6 +890,28 @@ FUNCTIONS = {
     'mech_rng_u32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_uint32)), ('n', c_size_t), )),
     'mech_rng_uniform': (mech_status, (('rng', mech_rng), ('out', POINTER(c_double)), ('n', c_size_t), )),
     'mech_rng_uniform_f32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_float)), ('n', c_size_t), )),
+    'mech_run_create': (mech_status, (('out', POINTER(mech_run)), ('ctx', mech_ctx), ('model', mech_model), ('loss', mech_loss), ('train', mech_data), ('opt', mech_optimizer), )),
+    'mech_run_destroy': (None, (('r', mech_run), )),
+    'mech_run_diverged_step': (mech_status, (('r', mech_run), ('step', POINTER(c_uint64)), )),
+    'mech_run_ensemble': (mech_status, (('r', mech_run), ('seeds', POINTER(c_uint64)), ('n', c_size_t), ('out', POINTER(mech_trace)), )),
+    'mech_run_execute': (mech_status, (('r', mech_run), )),
+    'mech_run_get_f64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', POINTER(c_double)), )),
+    'mech_run_get_i64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', POINTER(c_int64)), )),
+    'mech_run_last_error': (c_char_p, (('r', mech_run), )),
+    'mech_run_load_checkpoint': (mech_status, (('r', mech_run), ('path', c_char_p), )),
+    'mech_run_mode_name': (c_char_p, (('mode', mech_run_mode), )),
+    'mech_run_save_checkpoint': (mech_status, (('r', mech_run), ('path', c_char_p), )),
+    'mech_run_set_f64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', c_double), )),
+    'mech_run_set_i64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', c_int64), )),
+    'mech_run_set_observer': (mech_status, (('r', mech_run), ('fn', mech_run_observer_fn), ('user_data', c_void_p), )),
+    'mech_run_set_probe_times': (mech_status, (('r', mech_run), ('t', POINTER(c_double)), ('n', c_size_t), )),
+    'mech_run_set_test_data': (mech_status, (('r', mech_run), ('test', mech_data), )),
+    'mech_run_setup': (mech_status, (('r', mech_run), )),
+    'mech_run_step_count': (mech_status, (('r', mech_run), ('steps', POINTER(c_uint64)), )),
+    'mech_run_stop_reason': (mech_status, (('r', mech_run), ('reason', POINTER(mech_run_stop)), )),
+    'mech_run_take_trace': (mech_status, (('r', mech_run), ('out', POINTER(mech_trace)), )),
+    'mech_run_time': (mech_status, (('r', mech_run), ('t', POINTER(c_double)), )),
+    'mech_run_trace': (mech_status, (('r', mech_run), ('out', POINTER(mech_trace)), )),
     'mech_saxe_learning_time': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('uf', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t_out', POINTER(c_double)), )),
     'mech_saxe_loss': (mech_status, (('s', POINTER(c_double)), ('u', POINTER(c_double)), ('n_modes', c_size_t), ('n_t', c_size_t), ('y_sq', c_double), ('loss', POINTER(c_double)), )),
     'mech_saxe_modes': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t', POINTER(c_double)), ('n_t', c_size_t), ('u', POINTER(c_double)), ('report', POINTER(mech_flow_report)), )),
