@@ -4,6 +4,8 @@
 
 #include "mechanics/version.h"
 #include "mechanics/core.h"
+#include "mechanics/loss.h"
+#include "mechanics/model.h"
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
 #include "mechanics/optim.h"
