@@ -8,7 +8,11 @@
 #include "mechanics/model.h"
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
+#include "mechanics/trace.h"
+#include "mechanics/data.h"
 #include "mechanics/optim.h"
 #include "mechanics/ode.h"
+#include "mechanics/committee.h"
+#include "mechanics/eigenlearning.h"
 
 #endif /* MECHANICS_H */

@@ -59,8 +59,9 @@ typedef enum mech_model_kind {
      * N(0, INIT_SCALE^2); v_k starts at 1 (frozen second layer) or
      * N(0, INIT_SCALE^2) (MECH_MODEL_TRAIN_SECOND_LAYER = 1). */
     MECH_MODEL_COMMITTEE = 3,
-    /* MLP with one hidden layer {in, k, out} whose first layer is frozen
-     * (random features): only the readout (and biases if any) train. */
+    /* MLP with one hidden layer {in, k, out} whose first layer (with its
+     * bias, if any) is frozen (random features): only the readout and its
+     * bias train. */
     MECH_MODEL_RANDOM_FEATURES = 4,
     /* Diagonal linear network (Woodworth et al. 2020): widths {d, 1},
      * parameters (w+, w-) (2d entries, w+ first), beta = w+^2 - w-^2,
@@ -148,7 +149,11 @@ typedef enum mech_model_opt {
     MECH_MODEL_PRECISION = 8,      /* i64 mech_precision; default F64 */
     MECH_MODEL_TRAIN_SECOND_LAYER = 9, /* i64 0/1: COMMITTEE second layer trains; default 0 */
     MECH_MODEL_SIGMA_W = 10,       /* f64 >= 0: NTK weight multiplier sigma_w; default 1 */
-    MECH_MODEL_SIGMA_B = 11        /* f64 >= 0: NTK bias multiplier sigma_b; default 1 */
+    MECH_MODEL_SIGMA_B = 11,       /* f64 >= 0: NTK bias multiplier sigma_b; default 1 */
+    MECH_MODEL_INIT_STREAM = 12    /* i64 >= 0: initialization stream under the context
+                                    * seed; models of one context with equal streams (and
+                                    * shapes) start identical, distinct streams give
+                                    * independent draws (e.g. teacher and student); default 0 */
 } mech_model_opt;
 
 /* ---------------- parametrization rules ---------------- */
@@ -295,8 +300,10 @@ MECH_API mech_status mech_model_set_params_f32(mech_model *m, const float *in, s
 
 /* Where layer `layer` sits in the parameter vector: weight offset, its
  * shape rows x cols (fan_out x fan_in), bias offset (SIZE_MAX if none).
- * A frozen layer reports offset SIZE_MAX (its bias too). Any output may be
- * NULL. Errors: MECH_ESTATE, MECH_ERANGE (layer >= num_layers). */
+ * A frozen layer reports offset SIZE_MAX (its bias too). DIAGONAL: layer
+ * 0 is w+ and layer 1 is w- (1 x d each); CALLBACK: one 1 x n_params
+ * layer. Any output may be NULL. Errors: MECH_ESTATE, MECH_ERANGE (layer
+ * >= num_layers). */
 MECH_API mech_status mech_model_layer_info(const mech_model *m, size_t layer,
                                            size_t *offset, size_t *rows, size_t *cols,
                                            size_t *bias_offset);

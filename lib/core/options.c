@@ -8,6 +8,7 @@
 
 extern const mech_opttable mech__ctx_opts;
 extern const mech_opttable mech__model_opts;
+extern const mech_opttable mech__data_opts;
 extern const mech_opttable mech__optimizer_opts;
 extern const mech_opttable mech__ode_opts;
 
@@ -18,6 +19,7 @@ static const mech_opttable NO_OPTS = {MECH_KIND_CTX, NULL, 0};
 static const mech_opttable *const TABLES[] = {
     [MECH_KIND_CTX] = &mech__ctx_opts,
     [MECH_KIND_MODEL] = &mech__model_opts,
+    [MECH_KIND_DATA] = &mech__data_opts,
     [MECH_KIND_OPTIMIZER] = &mech__optimizer_opts,
     [MECH_KIND_ODE] = &mech__ode_opts,
 

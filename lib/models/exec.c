@@ -68,7 +68,7 @@ static mech_status op_forward(mech_model *m, const void *x, size_t batch, const 
         return MECH_OK;
     }
     MECH_TRY(mech__adopt(&m->err, kernels(m)->forward(m, x, batch)));
-    *f = (const char *)m->ws + m->layers[m->n_layers - 1].z_off * mech__esize(m);
+    *f = (const char *)m->ws + m->f_off * mech__esize(m);
     return MECH_OK;
 }
 
@@ -109,7 +109,7 @@ static mech_status op_rforward(mech_model *m, const void *x, size_t batch, const
         return MECH_OK;
     }
     MECH_TRY(mech__adopt(&m->err, kernels(m)->rforward(m, x, batch, v)));
-    *jv = (const char *)m->ws + m->layers[m->n_layers - 1].rz_off * mech__esize(m);
+    *jv = (const char *)m->ws + m->rf_off * mech__esize(m);
     return MECH_OK;
 }
 

@@ -1,5 +1,6 @@
 /* Parameter initialization (MECH_MODEL_INIT), drawn in double from the
- * model's own generator (one child stream per layer, so a layer's draw
+ * model's own generator (context seed, model stream, child
+ * MECH_MODEL_INIT_STREAM, then one child per layer, so a layer's draw
  * does not depend on the sizes of the others) and rounded to the model's
  * precision. */
 #include <math.h>
@@ -125,8 +126,11 @@ mech_status mech__model_init_params(mech_model *m)
         free(w);
         return MECH_OK;
     }
-    mech_rng *root = NULL;
-    MECH_TRY(mech__adopt(&m->err, mech_rng_create(&root, m->ctx, MODEL_STREAM)));
+    mech_rng *base = NULL, *root = NULL;
+    MECH_TRY(mech__adopt(&m->err, mech_rng_create(&base, m->ctx, MODEL_STREAM)));
+    mech_status rs = mech__adopt(&m->err, mech_rng_split(base, (uint64_t)m->opt[MECH_MODEL_INIT_STREAM].i, &root));
+    mech_rng_destroy(base);
+    MECH_TRY(rs);
     size_t big = 0;
     for (size_t l = 0; l < m->n_layers; l++) {
         const mech__layer *L = &m->layers[l];

@@ -166,8 +166,8 @@ const mech__kernels SFX(mech__mlp) = {SFX(mlp_forward), SFX(mlp_backward),
                                       SFX(mlp_rforward), SFX(mlp_rbackward)};
 
 /* ---------------- diagonal linear network ----------------
- * theta = (w+, w-), beta = w+^2 - w-^2, f = X beta. Workspace: layer 0's
- * z/rz hold f and J v (batch), d_off beta, dh_off s = X^T D,
+ * theta = (w+, w-), beta = w+^2 - w-^2, f = X beta. Workspace: f_off and
+ * rf_off hold f and J v (batch), d_off beta, dh_off s = X^T D,
  * rd_off X^T RD, rdh_off R{beta} (d entries each). */
 
 static mech_status SFX(diag_forward)(mech_model *m, const void *xv, size_t batch)
@@ -177,7 +177,7 @@ static mech_status SFX(diag_forward)(mech_model *m, const void *xv, size_t batch
     REAL *beta = WS(m, m->d_off);
     for (size_t i = 0; i < n; i++) beta[i] = wp[i] * wp[i] - wm[i] * wm[i];
     return GEMM(m->ctx, false, false, batch, 1, n, (REAL)1, xv, n, beta, 1, (REAL)0,
-                WS(m, m->layers[0].z_off), 1);
+                WS(m, m->f_off), 1);
 }
 
 static mech_status SFX(diag_rforward)(mech_model *m, const void *xv, size_t batch,
@@ -188,7 +188,7 @@ static mech_status SFX(diag_rforward)(mech_model *m, const void *xv, size_t batc
     REAL *rbeta = WS(m, m->rdh_off);
     for (size_t i = 0; i < n; i++) rbeta[i] = 2 * (wp[i] * vp[i] - wm[i] * vm[i]);
     return GEMM(m->ctx, false, false, batch, 1, n, (REAL)1, xv, n, rbeta, 1, (REAL)0,
-                WS(m, m->layers[0].rz_off), 1);
+                WS(m, m->rf_off), 1);
 }
 
 static mech_status SFX(diag_backward)(mech_model *m, const void *xv, size_t batch,

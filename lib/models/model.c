@@ -33,6 +33,8 @@ static const mech_optdesc MODEL_OPTS[MECH_MODEL_NOPTS] = {
                             "NTK parametrization weight multiplier"},
     [MECH_MODEL_SIGMA_B] = {"sigma_b", MECH_OPT_F64, 0, 1e300, 1, NULL,
                             "NTK parametrization bias multiplier"},
+    [MECH_MODEL_INIT_STREAM] = {"init_stream", MECH_OPT_I64, 0, 9.2233720368547748e18, 0, NULL,
+                                "initialization stream under the context seed"},
 };
 
 const mech_opttable mech__model_opts = {MECH_KIND_MODEL, MODEL_OPTS, MECH_MODEL_NOPTS};
@@ -377,6 +379,8 @@ static mech_status build_layers(mech_model *m)
         if (ws > SIZE_MAX / 16 || np > SIZE_MAX / 16)
             return mech__fail(&m->err, MECH_EOVERFLOW, "setup: model too large");
     }
+    m->f_off = m->layers[diag ? 0 : m->n_layers - 1].z_off;
+    m->rf_off = m->layers[diag ? 0 : m->n_layers - 1].rz_off;
     if (diag) m->first_trainable = 0;
     size_t blk;
     MECH_TRY(mech__mul(B, mw, &blk, &m->err));

@@ -6,7 +6,7 @@
 #include "mechanics/model.h"
 #include "mechanics/rng.h"
 
-#define MECH_MODEL_NOPTS 12
+#define MECH_MODEL_NOPTS 13
 
 /* Option table of MECH_KIND_MODEL (model.c). */
 extern const mech_opttable mech__model_opts;
@@ -50,6 +50,7 @@ struct mech_model {
     void *ws;              /* model precision: z, h, rz, rh of every layer, then the
                             * backward buffers d, dh, rd, rdh (MAX_BATCH x max_width) */
     size_t d_off, dh_off, rd_off, rdh_off;
+    size_t f_off, rf_off;  /* workspace: where forward leaves f and rforward J v */
     void *cx, *cv, *cg;    /* model precision copies of x, v and grad */
     void *cd, *crd;        /* model precision dL/df and its R-direction (MAX_BATCH x out) */
     double *fd, *yd, *gd, *rfd, *rgd; /* double loss buffers, MAX_BATCH x out:
@@ -62,8 +63,8 @@ static inline size_t mech__esize(const mech_model *m) { return m->f32 ? sizeof(f
 
 /* Kernels over the model's precision (mlp_kernels.h, instantiated in
  * mlp_f64.c and mlp_f32.c). Pointers are in the model precision. After
- * forward, the output f sits at the z buffer of the last layer; after
- * rforward, J v sits at its rz buffer. */
+ * forward, the output f sits at ws + f_off; after rforward, J v at
+ * ws + rf_off. */
 typedef struct mech__kernels {
     mech_status (*forward)(mech_model *m, const void *x, size_t batch);
     /* grad = J^T dout (dout batch x out), using the last forward. */

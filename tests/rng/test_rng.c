@@ -7,7 +7,7 @@
 
 /* Statistical checks use fixed seeds and sit at 4 standard errors; the KS
  * bound 1.95 on D sqrt(n) is the asymptotic 0.1% critical value. */
-#define NSTAT 200000
+#define NSTAT 100000
 #define KS_CRIT 1.95
 
 static mech_rng *seeded(uint64_t seed, uint64_t stream)

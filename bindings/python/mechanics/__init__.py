@@ -1,0 +1,41 @@
+"""Python binding of libmechanics (ctypes; numpy optional).
+
+The library is located and version-checked on import (see _loader). The
+generated module _abi holds the raw C description; this package adds
+handle classes, exceptions per status and array conversion on top."""
+from . import _abi
+from ._loader import lib, library_path, missing_functions
+from .arrays import Array
+from .errors import (CallbackError, DivergedError, FileIOError, FormatError,
+                     InvalidArgumentError, LibraryNotFoundError, LinAlgError,
+                     MechanicsError, NoConvergenceError, NonFiniteError,
+                     NotFoundError, OutOfMemoryError, RangeError, ShapeError,
+                     SizeOverflowError, StateError, UnsupportedError,
+                     VersionMismatchError, check)
+from .handle import Handle, Option
+from .context import Context
+from .rng import Rng
+from . import linalg
+from .linalg import cholesky_solve, gemm, svd, syev
+
+__version__ = _abi.MECH_VERSION_STRING
+__all__ = [
+    "Array", "CallbackError", "Context", "DivergedError", "FileIOError", "FormatError",
+    "Handle", "InvalidArgumentError", "LibraryNotFoundError", "LinAlgError",
+    "MechanicsError", "NoConvergenceError", "NonFiniteError", "NotFoundError", "Option",
+    "OutOfMemoryError", "RangeError", "Rng", "ShapeError", "SizeOverflowError",
+    "StateError", "UnsupportedError", "VersionMismatchError", "blis_version", "check",
+    "cholesky_solve", "gemm", "lib", "library_path", "linalg", "missing_functions",
+    "svd", "syev", "version",
+]
+
+lib()  # fail at import, not at first use, when the library is missing or wrong
+
+
+def version():
+    """Version string of the loaded library ("MAJOR.MINOR.PATCH")."""
+    return lib().mech_version_string().decode("ascii")
+
+
+def blis_version():
+    return lib().mech_blis_version().decode("ascii")
