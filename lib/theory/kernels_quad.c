@@ -76,14 +76,17 @@ void mech__gauss_moments_quad(mech_activation act, double k11, double k12, doubl
 {
     /* u = s1 z1, v = s2 (rho z1 + sqrt(1 - rho^2) z2): the outer integrand
      * bends at z1 = 0, where both u and the inner mean cross 0, and the
-     * inner expectation changes on the scale sqrt(1 - rho^2)/|rho| around
-     * it (steep when |rho| -> 1): extra pieces within `near` of 0. */
+     * inner expectation of a kinked activation (relu's phi' is a step)
+     * changes on the scale sqrt(1 - rho^2)/|rho| around it, steep when
+     * |rho| -> 1: extra pieces within `near` of 0. Smooth activations keep
+     * their own scale there. */
     const double s1 = sqrt(k11), s2 = sqrt(k22);
     double rho = (s1 > 0 && s2 > 0) ? k12 / sqrt(k11 * k22) : 0;
     rho = fmin(1, fmax(-1, rho));
     const double c = sqrt(fmax(0, (1 - rho) * (1 + rho)));
     const double b = s2 * c;
-    const double near = fabs(rho) * TRUNC > 8 * c ? 8 * c / fabs(rho) : TRUNC;
+    const bool kinked = act == MECH_ACT_RELU;
+    const double near = kinked && fabs(rho) * TRUNC > 8 * c ? 8 * c / fabs(rho) : TRUNC;
     const double edge[5] = {-TRUNC, -near, 0, near, TRUNC};
     double sp = 0, sd = 0;
     for (int piece = 0; piece < 4; piece++) {
