@@ -145,6 +145,42 @@ START_TEST(empirical_ntk_converges_at_rate_one_over_sqrt_width)
 }
 END_TEST
 
+/* Depth 2: the mean empirical NTK over seeds matches Theta^3 (exercising
+ * the recursion through a hidden-to-hidden layer) within 4 standard
+ * errors plus an O(1/width) finite-width bias allowance of 4 |Theta|/width. */
+static void ntk_mean_depth2(mech_activation act, size_t width, int seeds)
+{
+    double x[NX * D], th[NX * NX], emp[NX * NX], sum[NX * NX] = {0}, sum2[NX * NX] = {0};
+    inputs(x);
+    ck_assert_ok(mech_nngp_ntk(NULL, act, 2, SW2, SB2, x, NX, NULL, NX, D, NULL, th));
+    mech_ctx *ctx;
+    ck_assert_ok(mech_ctx_create(&ctx));
+    for (int s = 0; s < seeds; s++) {
+        mech_model *m = network(ctx, 9000 + (uint64_t)s, act, 2, width, 1);
+        ck_assert_ok(mech_model_ntk(m, x, NX, x, NX, emp));
+        for (size_t e = 0; e < NX * NX; e++) {
+            sum[e] += emp[e];
+            sum2[e] += emp[e] * emp[e];
+        }
+        mech_model_destroy(m);
+    }
+    mech_ctx_destroy(ctx);
+    for (size_t e = 0; e < NX * NX; e++) {
+        const double mean = sum[e] / seeds;
+        const double se = sqrt((sum2[e] / seeds - mean * mean) / (seeds - 1));
+        ck_assert_msg(fabs(mean - th[e]) <= 4 * se + 4 * fabs(th[e]) / (double)width,
+                      "%s entry %zu: mean NTK %.6g +- %.2g, Theta %.6g",
+                      mech_activation_name(act), e, mean, se, th[e]);
+    }
+}
+
+START_TEST(mean_empirical_ntk_matches_theta_at_depth_two)
+{
+    ntk_mean_depth2(MECH_ACT_RELU, 512, 40);
+    ntk_mean_depth2(MECH_ACT_TANH, 512, 40);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kernels_width");
@@ -152,6 +188,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, nngp_is_the_output_covariance);
     tcase_add_test(tc, empirical_ntk_converges_at_rate_one_over_sqrt_width);
+    tcase_add_test(tc, mean_empirical_ntk_matches_theta_at_depth_two);
     suite_add_tcase(s, tc);
     return mech_test_run(s);
 }
