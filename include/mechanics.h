@@ -4,16 +4,17 @@
 
 #include "mechanics/version.h"
 #include "mechanics/core.h"
-#include "mechanics/loss.h"
-#include "mechanics/model.h"
 #include "mechanics/rng.h"
 #include "mechanics/linalg.h"
 #include "mechanics/trace.h"
+#include "mechanics/loss.h"
+#include "mechanics/model.h"
 #include "mechanics/data.h"
 #include "mechanics/optim.h"
 #include "mechanics/ode.h"
 #include "mechanics/committee.h"
 #include "mechanics/eigenlearning.h"
 #include "mechanics/kernels.h"
+#include "mechanics/metrics.h"
 
 #endif /* MECHANICS_H */
