@@ -17,6 +17,7 @@
 #include "mechanics/deep_linear.h"
 #include "mechanics/diagonal.h"
 #include "mechanics/eigenlearning.h"
+#include "mechanics/kernels.h"
 #include "mechanics/linreg.h"
 #include "mechanics/metrics.h"
 #include "mechanics/operator.h"

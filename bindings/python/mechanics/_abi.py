@@ -13,6 +13,7 @@ HEADERS = ('mechanics.h',
  'mechanics/deep_linear.h',
  'mechanics/diagonal.h',
  'mechanics/eigenlearning.h',
+ 'mechanics/kernels.h',
  'mechanics/linalg.h',
  'mechanics/linreg.h',
  'mechanics/loss.h',
@@ -28,6 +29,9 @@ HEADERS = ('mechanics.h',
 
 # ---- macros ----
 MECH_DATA_STATE_WORDS = 10
+MECH_KERNEL_MAX_DEPTH = 1000
+MECH_KERNEL_MAX_NODES = 1024
+MECH_KERNEL_QUAD_NODES = 48
 MECH_VERSION_MAJOR = 0
 MECH_VERSION_MINOR = 1
 MECH_VERSION_NUMBER = 100
@@ -83,6 +87,11 @@ MECH_DATA_TEACHER_SCALE = 4
 MECH_DATA_DROP_LAST = 5
 MECH_DATA_BALANCED = 6
 MECH_DATA_STREAM = 7
+
+# Which Gaussian moment mech_gaussian_expectation computes.
+mech_gauss_moment = c_int
+MECH_MOMENT_PHI_PHI = 0
+MECH_MOMENT_DPHI_DPHI = 1
 
 # Which HSIC estimator CKA is built on.
 mech_hsic_estimator = c_int
@@ -395,6 +404,7 @@ ENUMS = {
     'mech_committee_integral': {'MECH_COMMITTEE_I2': 0, 'MECH_COMMITTEE_J2': 1, 'MECH_COMMITTEE_I3': 2, 'MECH_COMMITTEE_I4': 3},
     'mech_ctx_opt': {'MECH_CTX_THREADS': 0, 'MECH_CTX_SEED': 1, 'MECH_CTX_LOG_LEVEL': 2},
     'mech_data_opt': {'MECH_DATA_VARIANCE': 0, 'MECH_DATA_ALPHA': 1, 'MECH_DATA_TRACE': 2, 'MECH_DATA_RADIUS': 3, 'MECH_DATA_TEACHER_SCALE': 4, 'MECH_DATA_DROP_LAST': 5, 'MECH_DATA_BALANCED': 6, 'MECH_DATA_STREAM': 7},
+    'mech_gauss_moment': {'MECH_MOMENT_PHI_PHI': 0, 'MECH_MOMENT_DPHI_DPHI': 1},
     'mech_hsic_estimator': {'MECH_HSIC_BIASED': 0, 'MECH_HSIC_UNBIASED': 1},
     'mech_hutchinson_stat': {'MECH_HUTCHINSON_STAT_MATVECS': 0, 'MECH_HUTCHINSON_STAT_PROBES': 1, 'MECH_HUTCHINSON_STAT_RANK': 2},
     'mech_init': {'MECH_INIT_GAUSSIAN': 0, 'MECH_INIT_BALANCED': 1, 'MECH_INIT_ALIGNED': 2, 'MECH_INIT_ORTHOGONAL': 3, 'MECH_INIT_SMALL': 4},
@@ -491,6 +501,22 @@ class mech_hutchinson(c_void_p):
 # the result is exact Rayleigh-Ritz (an exact eigendecomposition up to
 # rounding): small operators need no special case.
 class mech_lanczos(c_void_p):
+    pass
+
+
+# Predictions of a network linearized around its initialization, trained
+# on the loss (1/2n) sum (f - y)^2 (n training points, out_dim outputs),
+# from its NTK Theta (THEORY.md section 4):
+#   gradient flow at time t (t = eta k):
+#     f_t(X) = y + e^{-Theta t/n} (f_0(X) - y),
+#     f_t(x) = f_0(x) - Theta(x, X) Theta^{-1} (I - e^{-Theta t/n}) (f_0(X) - y);
+#   k steps of gradient descent with rate eta: (I - eta Theta/n)^k in place
+#   of e^{-Theta t/n}.
+# Computed in the eigenbasis of Theta, Theta^{-1}(I - e^{-Theta t/n}) as
+# (1 - e^{-lambda t/n})/lambda per eigenvalue (limit t/n at lambda = 0), so
+# a singular Theta is fine. The handle does the eigendecomposition once;
+# each evaluation then costs O((n + m) n out_dim) and allocates nothing.
+class mech_linearized(c_void_p):
     pass
 
 
@@ -757,6 +783,7 @@ FUNCTIONS = {
     'mech_dot_f32': (mech_status, (('n', c_size_t), ('x', POINTER(c_float)), ('y', POINTER(c_float)), ('out', POINTER(c_float)), )),
     'mech_effective_rank': (mech_status, (('eigenvalues', POINTER(c_double)), ('m', c_size_t), ('participation_ratio', POINTER(c_double)), ('entropy_rank', POINTER(c_double)), )),
     'mech_eigenlearning': (mech_status, (('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('m', c_size_t), ('n', c_double), ('ridge', c_double), ('noise_var', c_double), ('learnabilities', POINTER(c_double)), ('out', POINTER(mech_eigenlearning_result)), )),
+    'mech_gaussian_expectation': (mech_status, (('act', mech_activation), ('which', mech_gauss_moment), ('k11', c_double), ('k12', c_double), ('k22', c_double), ('nodes', c_size_t), ('out', POINTER(c_double)), )),
     'mech_gcv_estimate': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('n', c_size_t), ('y', POINTER(c_double)), ('ridges', POINTER(c_double)), ('n_ridges', c_size_t), ('estimates', POINTER(c_double)), )),
     'mech_gemm': (mech_status, (('ctx', mech_ctx), ('trans_a', c_bool), ('trans_b', c_bool), ('m', c_size_t), ('n', c_size_t), ('k', c_size_t), ('alpha', c_double), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), ('beta', c_double), ('c', POINTER(c_double)), ('ldc', c_size_t), )),
     'mech_gemm_f32': (mech_status, (('ctx', mech_ctx), ('trans_a', c_bool), ('trans_b', c_bool), ('m', c_size_t), ('n', c_size_t), ('k', c_size_t), ('alpha', c_float), ('a', POINTER(c_float)), ('lda', c_size_t), ('b', POINTER(c_float)), ('ldb', c_size_t), ('beta', c_float), ('c', POINTER(c_float)), ('ldc', c_size_t), )),
@@ -772,6 +799,7 @@ FUNCTIONS = {
     'mech_information_plane_kde': (mech_status, (('ctx', mech_ctx), ('t', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('noise_var', c_double), ('out', POINTER(mech_information_plane)), )),
     'mech_kernel_distance': (mech_status, (('k1', POINTER(c_double)), ('k2', POINTER(c_double)), ('n', c_size_t), ('out', POINTER(c_double)), )),
     'mech_kernel_eigensystem': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('weights', POINTER(c_double)), ('m', c_size_t), ('target', POINTER(c_double)), ('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('eigenfunctions', POINTER(c_double)), )),
+    'mech_kernel_regression': (mech_status, (('ctx', mech_ctx), ('k_train', POINTER(c_double)), ('k_test_train', POINTER(c_double)), ('y', POINTER(c_double)), ('n', c_size_t), ('m', c_size_t), ('out_dim', c_size_t), ('ridge', c_double), ('pred_test', POINTER(c_double)), )),
     'mech_kernel_target_alignment': (mech_status, (('ctx', mech_ctx), ('k', POINTER(c_double)), ('n', c_size_t), ('y', POINTER(c_double)), ('c', c_size_t), ('centered', c_bool), ('out', POINTER(c_double)), )),
     'mech_lanczos_create': (mech_status, (('out', POINTER(mech_lanczos)), ('ctx', mech_ctx), ('n', c_size_t), ('k', c_size_t), ('basis', c_size_t), )),
     'mech_lanczos_destroy': (None, (('h', mech_lanczos), )),
@@ -785,6 +813,13 @@ FUNCTIONS = {
     'mech_lanczos_solve': (mech_status, (('h', mech_lanczos), ('fn', mech_matvec_fn), ('user_data', c_void_p), ('values', POINTER(c_double)), ('vectors', POINTER(c_double)), ('residuals', POINTER(c_double)), ('converged', POINTER(c_int)), )),
     'mech_last_error': (c_char_p, ()),
     'mech_last_status': (c_int, ()),
+    'mech_linearized_at_steps': (mech_status, (('h', mech_linearized), ('steps', c_int64), ('eta', c_double), ('f_train', POINTER(c_double)), ('f_test', POINTER(c_double)), )),
+    'mech_linearized_at_time': (mech_status, (('h', mech_linearized), ('t', c_double), ('f_train', POINTER(c_double)), ('f_test', POINTER(c_double)), )),
+    'mech_linearized_create': (mech_status, (('out', POINTER(mech_linearized)), ('ctx', mech_ctx), ('theta_train', POINTER(c_double)), ('theta_test_train', POINTER(c_double)), ('n', c_size_t), ('m', c_size_t), ('f0_train', POINTER(c_double)), ('f0_test', POINTER(c_double)), ('y', POINTER(c_double)), ('out_dim', c_size_t), )),
+    'mech_linearized_destroy': (None, (('h', mech_linearized), )),
+    'mech_linearized_eigenvalues': (mech_status, (('h', mech_linearized), ('out', POINTER(c_double)), ('n', c_size_t), )),
+    'mech_linearized_last_error': (c_char_p, (('h', mech_linearized), )),
+    'mech_linearized_predict': (mech_status, (('ctx', mech_ctx), ('theta_train', POINTER(c_double)), ('theta_test_train', POINTER(c_double)), ('n', c_size_t), ('m', c_size_t), ('f0_train', POINTER(c_double)), ('f0_test', POINTER(c_double)), ('y', POINTER(c_double)), ('out_dim', c_size_t), ('t', c_double), ('gd_steps', c_int64), ('eta', c_double), ('f_train', POINTER(c_double)), ('f_test', POINTER(c_double)), )),
     'mech_linreg_modes': (mech_status, (('lambda', POINTER(c_double)), ('w_star', POINTER(c_double)), ('w0', POINTER(c_double)), ('d', c_size_t), ('ridge', c_double), ('noise_var', c_double), ('times', POINTER(c_double)), ('n', c_size_t), ('discrete', c_bool), ('eta', c_double), ('loss_per_mode', POINTER(c_double)), ('loss', POINTER(c_double)), ('objective', POINTER(c_double)), )),
     'mech_loss_accuracy': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('accuracy', POINTER(c_double)), )),
     'mech_loss_eval': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('value', POINTER(c_double)), ('per_example', POINTER(c_double)), ('dl_df', POINTER(c_double)), )),
@@ -831,6 +866,7 @@ FUNCTIONS = {
     'mech_model_vjp': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('u', POINTER(c_double)), ('grad', POINTER(c_double)), )),
     'mech_neural_collapse': (mech_status, (('ctx', mech_ctx), ('h', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('w', POINTER(c_double)), ('bias', POINTER(c_double)), ('out', POINTER(mech_neural_collapse_result)), )),
     'mech_nfa_correlation': (mech_status, (('ctx', mech_ctx), ('w1', POINTER(c_double)), ('k', c_size_t), ('d', c_size_t), ('agop', POINTER(c_double)), ('pearson', POINTER(c_double)), ('cosine', POINTER(c_double)), )),
+    'mech_nngp_ntk': (mech_status, (('ctx', mech_ctx), ('act', mech_activation), ('depth', c_size_t), ('sigma_w2', c_double), ('sigma_b2', c_double), ('x1', POINTER(c_double)), ('n1', c_size_t), ('x2', POINTER(c_double)), ('n2', c_size_t), ('dim', c_size_t), ('nngp', POINTER(c_double)), ('ntk', POINTER(c_double)), )),
     'mech_ode_create': (mech_status, (('out', POINTER(mech_ode)), ('ctx', mech_ctx), ('dim', c_size_t), ('rhs', mech_ode_rhs_fn), ('user_data', c_void_p), )),
     'mech_ode_destroy': (None, (('ode', mech_ode), )),
     'mech_ode_get_event': (mech_status, (('ode', mech_ode), ('i', c_size_t), ('t', POINTER(c_double)), ('direction', POINTER(c_int)), )),
