@@ -14,5 +14,6 @@
 #include "mechanics/ode.h"
 #include "mechanics/committee.h"
 #include "mechanics/eigenlearning.h"
+#include "mechanics/laws.h"
 
 #endif /* MECHANICS_H */
