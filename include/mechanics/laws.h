@@ -50,18 +50,23 @@ typedef struct mech_chinchilla_fit {
  *   Huber_delta(r) = r^2 / 2 for |r| <= delta, delta (|r| - delta / 2) beyond
  * (the sum, not the mean; scipy.special.huber), by L-BFGS from each of the
  * 4500 grid points alpha, beta in {0, 0.5, ..., 2}, e in {-1, -0.5, ..., 1},
- * a, b in {0, 5, ..., 25}, keeping the lowest objective. L-BFGS stops like
- * scipy's L-BFGS-B defaults: max-norm of the gradient <= 1e-5, or relative
- * reduction of the objective <= 2.2e-9 (factr 1e7), or 15000 iterations.
+ * a, b in {0, 5, ..., 25}, keeping the lowest objective. The grid runs
+ * stop like scipy's L-BFGS-B defaults (max-norm of the gradient <= 1e-5,
+ * or relative reduction of the objective <= 2.2e-9 (factr 1e7), or 15000
+ * iterations); the winner is then polished to a gradient max-norm of 1e-8
+ * (or until the objective stops decreasing), since the objective is so
+ * flat along A and B that the relative-reduction test stops early there.
  *
  * n, d, loss: count values each (parameters, tokens, final loss), all
  * finite and > 0. drop_highest: number of runs with the highest loss left
  * out before fitting (ties broken by position; the replication drops 5).
  * delta > 0 (the published value is 1e-3). bootstrap: number of resamples
  * (0 for none): the kept runs are resampled with replacement (stream
- * 0x6C617773 of the context's seed), and each resample is refitted from the
- * full fit and from 4 grid points drawn at random, keeping the best; then
- * se_* and lo_* / hi_* are filled in. grad_norm is with respect to p.
+ * 0x6C617773 of the context's seed), and each resample is refitted (with
+ * the polishing tolerances) from the full fit and from 4 grid points drawn
+ * at random, keeping the best; then se_* and lo_* / hi_* are filled in.
+ * grad_norm is with respect to p; iterations counts the winner's grid run
+ * plus its polish.
  * out: caller-owned, out->size set.
  * Errors: MECH_EINVAL (NULL, out->size unset, fewer than 5 runs left after
  * dropping), MECH_ENONFINITE (NaN/Inf input), MECH_ERANGE (a value <= 0,
@@ -74,8 +79,10 @@ MECH_API mech_status mech_fit_chinchilla(const mech_ctx *ctx, const double *n,
                                          mech_chinchilla_fit *out);
 
 /* The same Huber objective as mech_fit_chinchilla, minimized by one L-BFGS
- * run from start->E, A, B, alpha, beta (e.g. a mech_varpro_chinchilla fit:
- * a fast initializer instead of the grid). All runs are used; no bootstrap.
+ * run (polishing tolerances) from start->E, A, B, alpha, beta (e.g. a
+ * mech_varpro_chinchilla fit: a fast initializer instead of the grid; it
+ * finds the local optimum nearest the start, not necessarily the grid's
+ * best). All runs are used; no bootstrap.
  * start: E, A, B > 0 and finite alpha, beta. Errors as mech_fit_chinchilla. */
 MECH_API mech_status mech_fit_chinchilla_from(const mech_ctx *ctx, const double *n,
                                               const double *d, const double *loss,

@@ -15,7 +15,7 @@ from .errors import (CallbackError, DivergedError, FileIOError, FormatError,
 from .handle import Handle, Option
 from .context import Context
 from .rng import Rng
-from . import linalg
+from . import laws, linalg
 from .linalg import cholesky_solve, gemm, svd, syev
 
 __version__ = _abi.MECH_VERSION_STRING
@@ -25,7 +25,7 @@ __all__ = [
     "MechanicsError", "NoConvergenceError", "NonFiniteError", "NotFoundError", "Option",
     "OutOfMemoryError", "RangeError", "Rng", "ShapeError", "SizeOverflowError",
     "StateError", "UnsupportedError", "VersionMismatchError", "blis_version", "check",
-    "cholesky_solve", "gemm", "lib", "library_path", "linalg", "missing_functions",
+    "cholesky_solve", "gemm", "laws", "lib", "library_path", "linalg", "missing_functions",
     "svd", "syev", "version",
 ]
 

@@ -11,7 +11,10 @@ HEADERS = ('mechanics.h',
  'mechanics/core.h',
  'mechanics/data.h',
  'mechanics/eigenlearning.h',
+ 'mechanics/laws.h',
  'mechanics/linalg.h',
+ 'mechanics/loss.h',
+ 'mechanics/model.h',
  'mechanics/ode.h',
  'mechanics/optim.h',
  'mechanics/rng.h',
@@ -27,6 +30,16 @@ MECH_VERSION_PATCH = 0
 MECH_VERSION_STRING = '0.1.0'
 
 # ---- enums (C enums are int) ----
+
+mech_activation = c_int
+MECH_ACT_IDENTITY = 0
+MECH_ACT_RELU = 1
+MECH_ACT_TANH = 2
+MECH_ACT_ERF = 3
+MECH_ACT_SCALED_ERF = 4
+MECH_ACT_GELU = 5
+MECH_ACT_SOFTPLUS = 6
+MECH_ACT_QUADRATIC = 7
 
 # The unit of a trace's time column (docs/conventions.md).
 mech_axis = c_int
@@ -66,6 +79,13 @@ MECH_DATA_DROP_LAST = 5
 MECH_DATA_BALANCED = 6
 MECH_DATA_STREAM = 7
 
+mech_init = c_int
+MECH_INIT_GAUSSIAN = 0
+MECH_INIT_BALANCED = 1
+MECH_INIT_ALIGNED = 2
+MECH_INIT_ORTHOGONAL = 3
+MECH_INIT_SMALL = 4
+
 # Input distribution of a generator (in_dim = d).
 mech_input_kind = c_int
 MECH_INPUT_GAUSSIAN = 0
@@ -83,11 +103,22 @@ MECH_KIND_ODE = 5
 MECH_KIND_RUN = 6
 MECH_KIND_PROBE = 7
 
+mech_layer_role = c_int
+MECH_ROLE_INPUT = 0
+MECH_ROLE_HIDDEN = 1
+MECH_ROLE_OUTPUT = 2
+MECH_ROLE_BIAS = 3
+
 mech_log_level = c_int
 MECH_LOG_ERROR = 0
 MECH_LOG_WARN = 1
 MECH_LOG_INFO = 2
 MECH_LOG_DEBUG = 3
+
+mech_loss = c_int
+MECH_LOSS_MSE = 0
+MECH_LOSS_SOFTMAX_CE = 1
+MECH_LOSS_LOGISTIC = 2
 
 # Learning-rate schedules eta(k), k = 1, 2, ... the step index; eta = LR,
 # W = WARMUP_STEPS, T = TOTAL_STEPS, f = FINAL_LR_FRACTION, and the warmup
@@ -114,6 +145,32 @@ MECH_LR_COSINE = 2
 MECH_LR_WSD = 3
 MECH_LR_STEP = 4
 MECH_LR_INV_SQRT = 5
+
+mech_model_kind = c_int
+MECH_MODEL_LINEAR = 0
+MECH_MODEL_DEEP_LINEAR = 1
+MECH_MODEL_MLP = 2
+MECH_MODEL_COMMITTEE = 3
+MECH_MODEL_RANDOM_FEATURES = 4
+MECH_MODEL_DIAGONAL = 5
+MECH_MODEL_CALLBACK = 6
+
+# Options (mech_model_set_i64 / _f64; introspection via mech_option_* with
+# MECH_KIND_MODEL). All must be set before mech_model_setup.
+mech_model_opt = c_int
+MECH_MODEL_ACTIVATION = 0
+MECH_MODEL_BIAS = 1
+MECH_MODEL_PARAMETRIZATION = 2
+MECH_MODEL_BASE_WIDTH = 3
+MECH_MODEL_OUTPUT_MULT = 4
+MECH_MODEL_INIT_SCALE = 5
+MECH_MODEL_INIT = 6
+MECH_MODEL_MAX_BATCH = 7
+MECH_MODEL_PRECISION = 8
+MECH_MODEL_TRAIN_SECOND_LAYER = 9
+MECH_MODEL_SIGMA_W = 10
+MECH_MODEL_SIGMA_B = 11
+MECH_MODEL_INIT_STREAM = 12
 
 mech_ode_method = c_int
 MECH_ODE_RK4 = 0
@@ -156,6 +213,10 @@ MECH_OPT_I64 = 0
 MECH_OPT_F64 = 1
 MECH_OPT_STR = 2
 
+mech_optimizer_family = c_int
+MECH_OPTFAM_SGD = 0
+MECH_OPTFAM_ADAM = 1
+
 mech_optimizer_kind = c_int
 MECH_OPTIMIZER_GD = 0
 MECH_OPTIMIZER_SGD = 1
@@ -189,6 +250,16 @@ MECH_OPTIMIZER_GAMMA = 13
 mech_ownership = c_int
 MECH_COPY = 0
 MECH_BORROW = 1
+
+mech_parametrization = c_int
+MECH_PARAM_SP = 0
+MECH_PARAM_NTK = 1
+MECH_PARAM_MUP = 2
+MECH_PARAM_MEANFIELD = 3
+
+mech_precision = c_int
+MECH_PREC_F64 = 0
+MECH_PREC_F32 = 1
 
 # How next_batch picks examples from a finite dataset.
 mech_sampling = c_int
@@ -224,23 +295,32 @@ MECH_TRACE_NPY = 3
 MECH_TRACE_NPZ = 4
 
 ENUMS = {
+    'mech_activation': {'MECH_ACT_IDENTITY': 0, 'MECH_ACT_RELU': 1, 'MECH_ACT_TANH': 2, 'MECH_ACT_ERF': 3, 'MECH_ACT_SCALED_ERF': 4, 'MECH_ACT_GELU': 5, 'MECH_ACT_SOFTPLUS': 6, 'MECH_ACT_QUADRATIC': 7},
     'mech_axis': {'MECH_AXIS_STEP': 0, 'MECH_AXIS_TIME': 1, 'MECH_AXIS_SAMPLES': 2, 'MECH_AXIS_ALPHA': 3},
     'mech_committee_act': {'MECH_COMMITTEE_SCALED_ERF': 0, 'MECH_COMMITTEE_LINEAR': 1},
     'mech_committee_integral': {'MECH_COMMITTEE_I2': 0, 'MECH_COMMITTEE_J2': 1, 'MECH_COMMITTEE_I3': 2, 'MECH_COMMITTEE_I4': 3},
     'mech_ctx_opt': {'MECH_CTX_THREADS': 0, 'MECH_CTX_SEED': 1, 'MECH_CTX_LOG_LEVEL': 2},
     'mech_data_opt': {'MECH_DATA_VARIANCE': 0, 'MECH_DATA_ALPHA': 1, 'MECH_DATA_TRACE': 2, 'MECH_DATA_RADIUS': 3, 'MECH_DATA_TEACHER_SCALE': 4, 'MECH_DATA_DROP_LAST': 5, 'MECH_DATA_BALANCED': 6, 'MECH_DATA_STREAM': 7},
+    'mech_init': {'MECH_INIT_GAUSSIAN': 0, 'MECH_INIT_BALANCED': 1, 'MECH_INIT_ALIGNED': 2, 'MECH_INIT_ORTHOGONAL': 3, 'MECH_INIT_SMALL': 4},
     'mech_input_kind': {'MECH_INPUT_GAUSSIAN': 0, 'MECH_INPUT_POWER_LAW': 1, 'MECH_INPUT_SPHERE': 2},
     'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7},
+    'mech_layer_role': {'MECH_ROLE_INPUT': 0, 'MECH_ROLE_HIDDEN': 1, 'MECH_ROLE_OUTPUT': 2, 'MECH_ROLE_BIAS': 3},
     'mech_log_level': {'MECH_LOG_ERROR': 0, 'MECH_LOG_WARN': 1, 'MECH_LOG_INFO': 2, 'MECH_LOG_DEBUG': 3},
+    'mech_loss': {'MECH_LOSS_MSE': 0, 'MECH_LOSS_SOFTMAX_CE': 1, 'MECH_LOSS_LOGISTIC': 2},
     'mech_lr_schedule': {'MECH_LR_CONSTANT': 0, 'MECH_LR_WARMUP_LINEAR': 1, 'MECH_LR_COSINE': 2, 'MECH_LR_WSD': 3, 'MECH_LR_STEP': 4, 'MECH_LR_INV_SQRT': 5},
+    'mech_model_kind': {'MECH_MODEL_LINEAR': 0, 'MECH_MODEL_DEEP_LINEAR': 1, 'MECH_MODEL_MLP': 2, 'MECH_MODEL_COMMITTEE': 3, 'MECH_MODEL_RANDOM_FEATURES': 4, 'MECH_MODEL_DIAGONAL': 5, 'MECH_MODEL_CALLBACK': 6},
+    'mech_model_opt': {'MECH_MODEL_ACTIVATION': 0, 'MECH_MODEL_BIAS': 1, 'MECH_MODEL_PARAMETRIZATION': 2, 'MECH_MODEL_BASE_WIDTH': 3, 'MECH_MODEL_OUTPUT_MULT': 4, 'MECH_MODEL_INIT_SCALE': 5, 'MECH_MODEL_INIT': 6, 'MECH_MODEL_MAX_BATCH': 7, 'MECH_MODEL_PRECISION': 8, 'MECH_MODEL_TRAIN_SECOND_LAYER': 9, 'MECH_MODEL_SIGMA_W': 10, 'MECH_MODEL_SIGMA_B': 11, 'MECH_MODEL_INIT_STREAM': 12},
     'mech_ode_method': {'MECH_ODE_RK4': 0, 'MECH_ODE_DOPRI5': 1},
     'mech_ode_opt': {'MECH_ODE_METHOD': 0, 'MECH_ODE_RTOL': 1, 'MECH_ODE_ATOL': 2, 'MECH_ODE_H_INIT': 3, 'MECH_ODE_H_MAX': 4, 'MECH_ODE_H_FIXED': 5, 'MECH_ODE_MAX_STEPS': 6},
     'mech_ode_stat': {'MECH_ODE_STAT_ACCEPTED': 0, 'MECH_ODE_STAT_REJECTED': 1, 'MECH_ODE_STAT_RHS_EVALS': 2, 'MECH_ODE_STAT_EVENTS': 3, 'MECH_ODE_STAT_OUTPUTS': 4, 'MECH_ODE_STAT_STOP': 5, 'MECH_ODE_STAT_T_LAST': 6, 'MECH_ODE_STAT_H_LAST': 7, 'MECH_ODE_STAT_ERR_LAST': 8, 'MECH_ODE_STAT_T_EVENT': 9},
     'mech_ode_stop': {'MECH_ODE_STOP_END': 0, 'MECH_ODE_STOP_EVENT': 1, 'MECH_ODE_STOP_CALLBACK': 2, 'MECH_ODE_STOP_ERROR': 3},
     'mech_opt_type': {'MECH_OPT_I64': 0, 'MECH_OPT_F64': 1, 'MECH_OPT_STR': 2},
+    'mech_optimizer_family': {'MECH_OPTFAM_SGD': 0, 'MECH_OPTFAM_ADAM': 1},
     'mech_optimizer_kind': {'MECH_OPTIMIZER_GD': 0, 'MECH_OPTIMIZER_SGD': 1, 'MECH_OPTIMIZER_HEAVY_BALL': 2, 'MECH_OPTIMIZER_NESTEROV': 3, 'MECH_OPTIMIZER_ADAM': 4, 'MECH_OPTIMIZER_ADAMW': 5, 'MECH_OPTIMIZER_RMSPROP': 6, 'MECH_OPTIMIZER_SIGN': 7},
     'mech_optimizer_opt': {'MECH_OPTIMIZER_LR': 0, 'MECH_OPTIMIZER_MOMENTUM': 1, 'MECH_OPTIMIZER_BETA1': 2, 'MECH_OPTIMIZER_BETA2': 3, 'MECH_OPTIMIZER_EPS': 4, 'MECH_OPTIMIZER_WEIGHT_DECAY': 5, 'MECH_OPTIMIZER_CLIP_NORM': 6, 'MECH_OPTIMIZER_SCHEDULE': 7, 'MECH_OPTIMIZER_WARMUP_STEPS': 8, 'MECH_OPTIMIZER_TOTAL_STEPS': 9, 'MECH_OPTIMIZER_FINAL_LR_FRACTION': 10, 'MECH_OPTIMIZER_DECAY_FRACTION': 11, 'MECH_OPTIMIZER_STEP_SIZE': 12, 'MECH_OPTIMIZER_GAMMA': 13},
     'mech_ownership': {'MECH_COPY': 0, 'MECH_BORROW': 1},
+    'mech_parametrization': {'MECH_PARAM_SP': 0, 'MECH_PARAM_NTK': 1, 'MECH_PARAM_MUP': 2, 'MECH_PARAM_MEANFIELD': 3},
+    'mech_precision': {'MECH_PREC_F64': 0, 'MECH_PREC_F32': 1},
     'mech_sampling': {'MECH_SAMPLE_WITH_REPLACEMENT': 0, 'MECH_SAMPLE_WITHOUT_REPLACEMENT': 1, 'MECH_SAMPLE_FULL': 2},
     'mech_status': {'MECH_OK': 0, 'MECH_STOPPED': 1, 'MECH_EINVAL': -1, 'MECH_ENOMEM': -2, 'MECH_ESHAPE': -3, 'MECH_ERANGE': -4, 'MECH_ENONFINITE': -5, 'MECH_EOVERFLOW': -6, 'MECH_EIO': -7, 'MECH_EFORMAT': -8, 'MECH_ENOTFOUND': -9, 'MECH_ESTATE': -10, 'MECH_ENOCONV': -11, 'MECH_EDIVERGED': -12, 'MECH_ECALLBACK': -13, 'MECH_ELINALG': -14, 'MECH_EUNSUPPORTED': -15, 'MECH_EVERSION': -16},
     'mech_trace_format': {'MECH_TRACE_AUTO': 0, 'MECH_TRACE_CSV': 1, 'MECH_TRACE_JSONL': 2, 'MECH_TRACE_NPY': 3, 'MECH_TRACE_NPZ': 4},
@@ -251,6 +331,7 @@ ENUMS = {
 OPTION_ENUMS = {
     'mech_ctx_opt': {'kind': 'MECH_KIND_CTX', 'handle': 'mech_ctx', 'accessors': {'get_f64': 'mech_ctx_get_f64', 'get_i64': 'mech_ctx_get_i64', 'set_f64': 'mech_ctx_set_f64', 'set_i64': 'mech_ctx_set_i64'}},
     'mech_data_opt': {'kind': 'MECH_KIND_DATA', 'handle': 'mech_data', 'accessors': {'get_f64': 'mech_data_get_f64', 'get_i64': 'mech_data_get_i64', 'set_f64': 'mech_data_set_f64', 'set_i64': 'mech_data_set_i64'}},
+    'mech_model_opt': {'kind': 'MECH_KIND_MODEL', 'handle': 'mech_model', 'accessors': {'get_f64': 'mech_model_get_f64', 'get_i64': 'mech_model_get_i64', 'set_f64': 'mech_model_set_f64', 'set_i64': 'mech_model_set_i64'}},
     'mech_ode_opt': {'kind': 'MECH_KIND_ODE', 'handle': 'mech_ode', 'accessors': {'get_f64': 'mech_ode_get_f64', 'get_i64': 'mech_ode_get_i64', 'set_f64': 'mech_ode_set_f64', 'set_i64': 'mech_ode_set_i64'}},
     'mech_optimizer_opt': {'kind': 'MECH_KIND_OPTIMIZER', 'handle': 'mech_optimizer', 'accessors': {'get_f64': 'mech_optimizer_get_f64', 'get_i64': 'mech_optimizer_get_i64', 'set_f64': 'mech_optimizer_set_f64', 'set_i64': 'mech_optimizer_set_i64'}},
 }
@@ -263,6 +344,10 @@ class mech_ctx(c_void_p):
 
 
 class mech_data(c_void_p):
+    pass
+
+
+class mech_model(c_void_p):
     pass
 
 
@@ -282,6 +367,55 @@ class mech_trace(c_void_p):
     pass
 
 # ---- structs, callbacks and typedefs (dependency order) ----
+
+
+# A fit of the continuous broken power law
+#   y = A x^-alpha1 for x <= x_break,
+#   y = A x_break^(alpha2 - alpha1) x^-alpha2 for x > x_break,
+# i.e. two straight lines meeting at x_break on log-log axes.
+class mech_broken_power_law_fit(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('A', c_double),
+        ('alpha1', c_double),
+        ('alpha2', c_double),
+        ('x_break', c_double),
+        ('rss', c_double),
+    ]
+
+
+# A fit of the Chinchilla law and, after a bootstrap, its uncertainty.
+class mech_chinchilla_fit(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('E', c_double),
+        ('A', c_double),
+        ('B', c_double),
+        ('alpha', c_double),
+        ('beta', c_double),
+        ('objective', c_double),
+        ('grad_norm', c_double),
+        ('n_starts', c_int),
+        ('n_converged', c_int),
+        ('iterations', c_int),
+        ('n_used', c_size_t),
+        ('bootstrap', c_int),
+        ('se_E', c_double),
+        ('se_A', c_double),
+        ('se_B', c_double),
+        ('se_alpha', c_double),
+        ('se_beta', c_double),
+        ('lo_E', c_double),
+        ('hi_E', c_double),
+        ('lo_A', c_double),
+        ('hi_A', c_double),
+        ('lo_B', c_double),
+        ('hi_B', c_double),
+        ('lo_alpha', c_double),
+        ('hi_alpha', c_double),
+        ('lo_beta', c_double),
+        ('hi_beta', c_double),
+    ]
 
 
 # Result of a comparison. Set size = sizeof(mech_comparison) before the
@@ -325,6 +459,26 @@ mech_label_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, c_size_t, POINTER(
 # Log callback: return value is ignored.
 mech_log_fn = CFUNCTYPE(c_int, c_int, c_char_p, c_void_p)
 
+# Callbacks of a MECH_MODEL_CALLBACK model. Every array is row-major,
+# contiguous, owned by the library and valid only during the call; x is
+# batch x in_dim, outputs batch x out_dim, parameter-shaped arrays have
+# n_params entries. Return 0 on success, < 0 to abort (the library call
+# returns MECH_ECALLBACK); > 0 is treated as an error too.
+#   forward: out = f(params; x).
+#   vjp:     grad = J^T u (u batch x out_dim), J = df/dparams of the batch.
+#   jvp:     out = J v.
+#   hvp2 (optional): hv = sum_{i,o} g_io (d^2 f_io / dparams^2) v, the
+#            second-order term of the loss Hessian (g = dL/df, which
+#            already holds the 1/batch factor). Without it
+#            mech_model_hvp returns the Gauss-Newton product J^T H_out J v.
+mech_model_forward_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double), c_size_t, c_void_p)
+
+mech_model_hvp2_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double), c_size_t, POINTER(c_double), POINTER(c_double), c_void_p)
+
+mech_model_jvp_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double), POINTER(c_double), c_size_t, c_void_p)
+
+mech_model_vjp_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double), c_size_t, POINTER(c_double), c_void_p)
+
 # Event function: writes the scalar *g_out = g(t, y). An event is a sign
 # change of g between the start and the end of an accepted step.
 mech_ode_event_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), POINTER(c_double), c_void_p)
@@ -337,17 +491,32 @@ mech_ode_observer_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), c_void_p)
 # overlap; y must not be modified.
 mech_ode_rhs_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), POINTER(c_double), c_void_p)
 
+
+# A fit of y = E + A x^-alpha.
+class mech_power_law_fit(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('E', c_double),
+        ('A', c_double),
+        ('alpha', c_double),
+        ('rss', c_double),
+        ('evaluations', c_int),
+    ]
+
 # Progress callback: done of total units of the named task. Return 0 to
 # continue, > 0 to stop early and cleanly, < 0 to abort (MECH_ECALLBACK).
 mech_progress_fn = CFUNCTYPE(c_int, c_char_p, c_double, c_double, c_void_p)
 
 # ---- functions: name -> (restype, ((param name, argtype), ...)) ----
 FUNCTIONS = {
+    'mech_activation_name': (c_char_p, (('a', mech_activation), )),
     'mech_axis_lookup': (mech_status, (('name', c_char_p), ('axis', POINTER(mech_axis)), )),
     'mech_axis_name': (c_char_p, (('axis', mech_axis), )),
     'mech_axpy': (mech_status, (('n', c_size_t), ('alpha', c_double), ('x', POINTER(c_double)), ('y', POINTER(c_double)), )),
     'mech_axpy_f32': (mech_status, (('n', c_size_t), ('alpha', c_float), ('x', POINTER(c_float)), ('y', POINTER(c_float)), )),
     'mech_blis_version': (c_char_p, ()),
+    'mech_chinchilla_compute_optimal': (mech_status, (('fit', POINTER(mech_chinchilla_fit)), ('c', c_double), ('n_opt', POINTER(c_double)), ('d_opt', POINTER(c_double)), )),
+    'mech_chinchilla_loss': (mech_status, (('fit', POINTER(mech_chinchilla_fit)), ('n', c_double), ('d', c_double), ('loss', POINTER(c_double)), )),
     'mech_cholesky_solve': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('nrhs', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), )),
     'mech_cholesky_solve_f32': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('nrhs', c_size_t), ('a', POINTER(c_float)), ('lda', c_size_t), ('b', POINTER(c_float)), ('ldb', c_size_t), )),
     'mech_clear_error': (None, ()),
@@ -395,6 +564,10 @@ FUNCTIONS = {
     'mech_dot': (mech_status, (('n', c_size_t), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_dot_f32': (mech_status, (('n', c_size_t), ('x', POINTER(c_float)), ('y', POINTER(c_float)), ('out', POINTER(c_float)), )),
     'mech_eigenlearning': (mech_status, (('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('m', c_size_t), ('n', c_double), ('ridge', c_double), ('noise_var', c_double), ('learnabilities', POINTER(c_double)), ('out', POINTER(mech_eigenlearning_result)), )),
+    'mech_fit_broken_power_law': (mech_status, (('x', POINTER(c_double)), ('y', POINTER(c_double)), ('n', c_size_t), ('out', POINTER(mech_broken_power_law_fit)), )),
+    'mech_fit_chinchilla': (mech_status, (('ctx', mech_ctx), ('n', POINTER(c_double)), ('d', POINTER(c_double)), ('loss', POINTER(c_double)), ('count', c_size_t), ('drop_highest', c_size_t), ('delta', c_double), ('bootstrap', c_size_t), ('out', POINTER(mech_chinchilla_fit)), )),
+    'mech_fit_chinchilla_from': (mech_status, (('ctx', mech_ctx), ('n', POINTER(c_double)), ('d', POINTER(c_double)), ('loss', POINTER(c_double)), ('count', c_size_t), ('delta', c_double), ('start', POINTER(mech_chinchilla_fit)), ('out', POINTER(mech_chinchilla_fit)), )),
+    'mech_fit_power_law': (mech_status, (('x', POINTER(c_double)), ('y', POINTER(c_double)), ('n', c_size_t), ('offset', c_bool), ('out', POINTER(mech_power_law_fit)), )),
     'mech_gcv_estimate': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('n', c_size_t), ('y', POINTER(c_double)), ('ridges', POINTER(c_double)), ('n_ridges', c_size_t), ('estimates', POINTER(c_double)), )),
     'mech_gemm': (mech_status, (('ctx', mech_ctx), ('trans_a', c_bool), ('trans_b', c_bool), ('m', c_size_t), ('n', c_size_t), ('k', c_size_t), ('alpha', c_double), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), ('beta', c_double), ('c', POINTER(c_double)), ('ldc', c_size_t), )),
     'mech_gemm_f32': (mech_status, (('ctx', mech_ctx), ('trans_a', c_bool), ('trans_b', c_bool), ('m', c_size_t), ('n', c_size_t), ('k', c_size_t), ('alpha', c_float), ('a', POINTER(c_float)), ('lda', c_size_t), ('b', POINTER(c_float)), ('ldb', c_size_t), ('beta', c_float), ('c', POINTER(c_float)), ('ldc', c_size_t), )),
@@ -403,6 +576,47 @@ FUNCTIONS = {
     'mech_kernel_eigensystem': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('weights', POINTER(c_double)), ('m', c_size_t), ('target', POINTER(c_double)), ('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('eigenfunctions', POINTER(c_double)), )),
     'mech_last_error': (c_char_p, ()),
     'mech_last_status': (c_int, ()),
+    'mech_loss_accuracy': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('accuracy', POINTER(c_double)), )),
+    'mech_loss_eval': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('value', POINTER(c_double)), ('per_example', POINTER(c_double)), ('dl_df', POINTER(c_double)), )),
+    'mech_loss_hvp_output': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('r', POINTER(c_double)), ('out', POINTER(c_double)), )),
+    'mech_loss_name': (c_char_p, (('loss', mech_loss), )),
+    'mech_model_activations': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('layer', c_size_t), ('out', POINTER(c_double)), )),
+    'mech_model_create': (mech_status, (('out', POINTER(mech_model)), ('ctx', mech_ctx), ('kind', mech_model_kind), )),
+    'mech_model_destroy': (None, (('m', mech_model), )),
+    'mech_model_dims': (mech_status, (('m', mech_model), ('in_dim', POINTER(c_size_t)), ('out_dim', POINTER(c_size_t)), )),
+    'mech_model_forward': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('out', POINTER(c_double)), )),
+    'mech_model_forward_f32': (mech_status, (('m', mech_model), ('x', POINTER(c_float)), ('batch', c_size_t), ('out', POINTER(c_float)), )),
+    'mech_model_get_f64': (mech_status, (('m', mech_model), ('key', mech_model_opt), ('value', POINTER(c_double)), )),
+    'mech_model_get_i64': (mech_status, (('m', mech_model), ('key', mech_model_opt), ('value', POINTER(c_int64)), )),
+    'mech_model_get_layer_weights': (mech_status, (('m', mech_model), ('layer', c_size_t), ('out', POINTER(c_double)), ('n', c_size_t), )),
+    'mech_model_get_params': (mech_status, (('m', mech_model), ('out', POINTER(c_double)), ('n', c_size_t), )),
+    'mech_model_get_params_f32': (mech_status, (('m', mech_model), ('out', POINTER(c_float)), ('n', c_size_t), )),
+    'mech_model_gradient': (mech_status, (('m', mech_model), ('loss', mech_loss), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('loss_value', POINTER(c_double)), ('grad', POINTER(c_double)), )),
+    'mech_model_gradient_f32': (mech_status, (('m', mech_model), ('loss', mech_loss), ('x', POINTER(c_float)), ('y', POINTER(c_float)), ('batch', c_size_t), ('loss_value', POINTER(c_double)), ('grad', POINTER(c_float)), )),
+    'mech_model_hvp': (mech_status, (('m', mech_model), ('loss', mech_loss), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('v', POINTER(c_double)), ('hv', POINTER(c_double)), )),
+    'mech_model_hvp_f32': (mech_status, (('m', mech_model), ('loss', mech_loss), ('x', POINTER(c_float)), ('y', POINTER(c_float)), ('batch', c_size_t), ('v', POINTER(c_float)), ('hv', POINTER(c_float)), )),
+    'mech_model_info': (mech_status, (('m', mech_model), ('kind', POINTER(mech_model_kind)), ('param', POINTER(mech_parametrization)), )),
+    'mech_model_jvp': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('v', POINTER(c_double)), ('out', POINTER(c_double)), )),
+    'mech_model_kind_name': (c_char_p, (('k', mech_model_kind), )),
+    'mech_model_last_error': (c_char_p, (('m', mech_model), )),
+    'mech_model_layer_info': (mech_status, (('m', mech_model), ('layer', c_size_t), ('offset', POINTER(c_size_t)), ('rows', POINTER(c_size_t)), ('cols', POINTER(c_size_t)), ('bias_offset', POINTER(c_size_t)), )),
+    'mech_model_layer_multipliers': (mech_status, (('m', mech_model), ('layer', c_size_t), ('weight_mult', POINTER(c_double)), ('bias_mult', POINTER(c_double)), )),
+    'mech_model_load': (mech_status, (('out', POINTER(mech_model)), ('ctx', mech_ctx), ('path', c_char_p), )),
+    'mech_model_lr_multipliers': (mech_status, (('m', mech_model), ('fam', mech_optimizer_family), ('group_offsets', POINTER(c_size_t)), ('mult', POINTER(c_double)), ('n_groups', c_size_t), )),
+    'mech_model_ntk': (mech_status, (('m', mech_model), ('x1', POINTER(c_double)), ('n1', c_size_t), ('x2', POINTER(c_double)), ('n2', c_size_t), ('k', POINTER(c_double)), )),
+    'mech_model_num_layers': (c_size_t, (('m', mech_model), )),
+    'mech_model_num_lr_groups': (c_size_t, (('m', mech_model), )),
+    'mech_model_num_params': (c_size_t, (('m', mech_model), )),
+    'mech_model_save': (mech_status, (('m', mech_model), ('path', c_char_p), )),
+    'mech_model_set_alignment': (mech_status, (('m', mech_model), ('u', POINTER(c_double)), ('v', POINTER(c_double)), ('rank', c_size_t), )),
+    'mech_model_set_callbacks': (mech_status, (('m', mech_model), ('n_params', c_size_t), ('forward', mech_model_forward_fn), ('vjp', mech_model_vjp_fn), ('jvp', mech_model_jvp_fn), ('hvp2', mech_model_hvp2_fn), ('user_data', c_void_p), )),
+    'mech_model_set_f64': (mech_status, (('m', mech_model), ('key', mech_model_opt), ('value', c_double), )),
+    'mech_model_set_i64': (mech_status, (('m', mech_model), ('key', mech_model_opt), ('value', c_int64), )),
+    'mech_model_set_params': (mech_status, (('m', mech_model), ('in', POINTER(c_double)), ('n', c_size_t), )),
+    'mech_model_set_params_f32': (mech_status, (('m', mech_model), ('in', POINTER(c_float)), ('n', c_size_t), )),
+    'mech_model_set_widths': (mech_status, (('m', mech_model), ('widths', POINTER(c_size_t)), ('n', c_size_t), )),
+    'mech_model_setup': (mech_status, (('m', mech_model), )),
+    'mech_model_vjp': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('u', POINTER(c_double)), ('grad', POINTER(c_double)), )),
     'mech_ode_create': (mech_status, (('out', POINTER(mech_ode)), ('ctx', mech_ctx), ('dim', c_size_t), ('rhs', mech_ode_rhs_fn), ('user_data', c_void_p), )),
     'mech_ode_destroy': (None, (('ode', mech_ode), )),
     'mech_ode_get_event': (mech_status, (('ode', mech_ode), ('i', c_size_t), ('t', POINTER(c_double)), ('direction', POINTER(c_int)), )),
@@ -444,6 +658,8 @@ FUNCTIONS = {
     'mech_option_lookup': (mech_status, (('kind', mech_kind), ('name', c_char_p), ('key', POINTER(c_int)), )),
     'mech_option_name': (mech_status, (('kind', mech_kind), ('key', c_int), ('name', POINTER(c_char_p)), )),
     'mech_option_type': (mech_status, (('kind', mech_kind), ('key', c_int), ('type', POINTER(mech_opt_type)), )),
+    'mech_param_rule': (mech_status, (('p', mech_parametrization), ('fam', mech_optimizer_family), ('role', mech_layer_role), ('fan_in', c_double), ('fan_out', c_double), ('base_fan_in', c_double), ('base_fan_out', c_double), ('init_var', POINTER(c_double)), ('multiplier', POINTER(c_double)), ('lr_scale', POINTER(c_double)), )),
+    'mech_parametrization_name': (c_char_p, (('p', mech_parametrization), )),
     'mech_rng_below': (mech_status, (('rng', mech_rng), ('bound', c_uint64), ('out', POINTER(c_uint64)), )),
     'mech_rng_create': (mech_status, (('out', POINTER(mech_rng)), ('ctx', mech_ctx), ('stream', c_uint64), )),
     'mech_rng_create_seeded': (mech_status, (('out', POINTER(mech_rng)), ('seed', c_uint64), ('stream', c_uint64), )),
@@ -491,6 +707,7 @@ FUNCTIONS = {
     'mech_trace_set_meta_f64': (mech_status, (('tr', mech_trace), ('key', c_char_p), ('value', c_double), )),
     'mech_trace_time': (mech_status, (('tr', mech_trace), ('out', POINTER(c_double)), ('n', c_size_t), )),
     'mech_trace_value': (mech_status, (('tr', mech_trace), ('row', c_size_t), ('col', c_size_t), ('value', POINTER(c_double)), )),
+    'mech_varpro_chinchilla': (mech_status, (('ctx', mech_ctx), ('n', POINTER(c_double)), ('d', POINTER(c_double)), ('loss', POINTER(c_double)), ('count', c_size_t), ('out', POINTER(mech_chinchilla_fit)), )),
     'mech_version': (c_int, ()),
     'mech_version_string': (c_char_p, ()),
 }
