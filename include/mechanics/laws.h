@@ -1,7 +1,7 @@
 /*
  * Scaling-law fits: the Chinchilla parametric law, power laws with an
  * offset, broken power laws, and the compute-optimal allocation
- * (THEORY.md section 8, docs/theory.md).
+ * (THEORY.md section 8 of the project notes).
  *
  * Chinchilla law (Hoffmann et al. 2022): L(N, D) = E + A / N^alpha + B / D^beta
  * for N parameters trained on D tokens; training compute C = 6 N D.
