@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "laws_internal.h"
-#include "mechanics/linalg.h"
 
 static mech_status check_positive(const char *fn, const char *what, const double *v,
                                   size_t count)
@@ -52,31 +51,38 @@ void mech__clear_intervals(mech_chinchilla_fit *r)
     r->bootstrap = 0;
 }
 
-/* Determinant of a p x p (p <= 3) row-major matrix. */
-static double det_small(size_t p, const double *a)
-{
-    if (p == 1) return a[0];
-    if (p == 2) return a[0] * a[3] - a[1] * a[2];
-    return a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) +
-           a[2] * (a[3] * a[7] - a[4] * a[6]);
-}
-
 int mech__small_lsq(size_t p, const double *G, const double *h, double *c)
 {
-    double scale[3], gs[9];
+    double scale[3], l[9] = {0};
     for (size_t i = 0; i < p; i++) {
         if (!(G[i * p + i] > 0.0) || !isfinite(G[i * p + i])) return 1;
         scale[i] = 1.0 / sqrt(G[i * p + i]);
     }
-    for (size_t i = 0; i < p; i++) {
-        for (size_t j = 0; j < p; j++) gs[i * p + j] = G[i * p + j] * scale[i] * scale[j];
-        c[i] = h[i] * scale[i];
+    /* Cholesky of the unit-diagonal Gram, inline: at p <= 3 a LAPACK call
+     * costs far more than the arithmetic. A pivot below 1e-13 means the
+     * normal equations have lost every digit: report dependent columns. */
+    for (size_t j = 0; j < p; j++) {
+        for (size_t i = j; i < p; i++) {
+            double v = G[i * p + j] * scale[i] * scale[j];
+            for (size_t k = 0; k < j; k++) v -= l[i * 3 + k] * l[j * 3 + k];
+            if (i == j) {
+                if (!(v > 1e-13)) return 1;
+                l[j * 3 + j] = sqrt(v);
+            } else {
+                l[i * 3 + j] = v / l[j * 3 + j];
+            }
+        }
     }
-    /* With a unit diagonal the determinant measures how far the columns
-     * are from dependent; below ~1e-13 the normal equations lose every
-     * digit, so report dependence instead of letting the solve fail. */
-    if (!(det_small(p, gs) > 1e-13)) return 1;
-    if (mech_cholesky_solve(NULL, p, 1, gs, p, c, 1) != MECH_OK) return 1;
+    for (size_t i = 0; i < p; i++) { /* L z = D h, then L^T c' = z */
+        double v = h[i] * scale[i];
+        for (size_t k = 0; k < i; k++) v -= l[i * 3 + k] * c[k];
+        c[i] = v / l[i * 3 + i];
+    }
+    for (size_t i = p; i-- > 0;) {
+        double v = c[i];
+        for (size_t k = i + 1; k < p; k++) v -= l[k * 3 + i] * c[k];
+        c[i] = v / l[i * 3 + i];
+    }
     for (size_t i = 0; i < p; i++) c[i] *= scale[i];
     return 0;
 }

@@ -1,5 +1,5 @@
-/* Shared pieces of lib/laws: the Chinchilla objectives, input checks and
- * the small least-squares solve behind variable projection. */
+/* Shared pieces of lib/laws: the Chinchilla objective, input checks, the
+ * small least-squares solve behind variable projection and a 1-D search. */
 #ifndef MECHANICS_LAWS_INTERNAL_H
 #define MECHANICS_LAWS_INTERNAL_H
 
@@ -32,9 +32,9 @@ mech_status mech__write_fit(const char *fn, const void *r, size_t full, void *ou
 void mech__clear_intervals(mech_chinchilla_fit *r);
 
 /* Least squares with p <= 3 columns from their Gram matrix G (p x p,
- * row-major, from Phi^T Phi) and h = Phi^T y: writes c (p). Columns are
- * scaled to unit norm first. Returns 0 on success, non-zero if the columns
- * are (numerically) dependent. */
+ * row-major, from Phi^T Phi) and h = Phi^T y: writes c (p) by Cholesky
+ * after scaling the columns to unit norm. Returns 0 on success, non-zero
+ * if the columns are (numerically) dependent. */
 int mech__small_lsq(size_t p, const double *G, const double *h, double *c);
 
 /* Golden-section search for a minimum of f on [lo, hi] until the bracket
