@@ -70,7 +70,7 @@ typedef struct mech_chinchilla_fit {
  * out: caller-owned, out->size set.
  * Errors: MECH_EINVAL (NULL, out->size unset, fewer than 5 runs left after
  * dropping), MECH_ENONFINITE (NaN/Inf input), MECH_ERANGE (a value <= 0,
- * delta <= 0), MECH_ENOCONV (no start reached a finite objective),
+ * delta <= 0, bootstrap > 2^31 - 1), MECH_ENOCONV (no start reached a finite objective),
  * MECH_ENOMEM. */
 MECH_API mech_status mech_fit_chinchilla(const mech_ctx *ctx, const double *n,
                                          const double *d, const double *loss,

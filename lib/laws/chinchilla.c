@@ -86,6 +86,29 @@ static mech_status check_common(const char *fn, const double *n, const double *d
     return MECH_OK;
 }
 
+/* The published grid with scipy's stopping rule, then the winner polished. */
+static best_fit grid_fit(const mech__chin_data *dat, double *work)
+{
+    best_fit best = {.f = INFINITY};
+    double p0[NPAR];
+    const mech__lbfgs_opts o = mech__lbfgs_defaults();
+    for (size_t k = 0; k < GRID_SIZE; k++) {
+        grid_start(k, p0);
+        try_start(dat, p0, &o, work, &best);
+    }
+    if (isfinite(best.f)) {
+        const mech__lbfgs_opts po = polish_opts();
+        best_fit polished = {.f = INFINITY};
+        try_start(dat, best.p, &po, work, &polished);
+        if (polished.f <= best.f) {
+            memcpy(best.p, polished.p, sizeof best.p);
+            best.f = polished.f, best.gnorm = polished.gnorm;
+            best.iterations += polished.iterations;
+        }
+    }
+    return best;
+}
+
 /* Scratch of one fit: logs of the kept runs, a resample, L-BFGS work and
  * the bootstrap's estimates (NPAR x resamples, column-major by parameter). */
 typedef struct scratch {
@@ -227,23 +250,7 @@ MECH_API mech_status mech_fit_chinchilla(const mech_ctx *ctx, const double *n,
     MECH_TRY(scratch_alloc(&s, count, bootstrap_count));
     size_t kept = keep_runs(&s, n, d, loss, count, drop_highest);
     mech__chin_data dat = {kept, s.log_n, s.log_d, s.log_loss, delta};
-    best_fit best = {.f = INFINITY};
-    double p0[NPAR];
-    const mech__lbfgs_opts o = mech__lbfgs_defaults();
-    for (size_t k = 0; k < GRID_SIZE; k++) {
-        grid_start(k, p0);
-        try_start(&dat, p0, &o, s.work, &best);
-    }
-    if (isfinite(best.f)) {
-        const mech__lbfgs_opts po = polish_opts();
-        best_fit polished = {.f = INFINITY};
-        try_start(&dat, best.p, &po, s.work, &polished);
-        if (polished.f <= best.f) {
-            memcpy(best.p, polished.p, sizeof best.p);
-            best.f = polished.f, best.gnorm = polished.gnorm;
-            best.iterations += polished.iterations;
-        }
-    }
+    best_fit best = grid_fit(&dat, s.work);
     mech_status st = MECH_OK;
     mech_chinchilla_fit r;
     if (!isfinite(best.f)) {

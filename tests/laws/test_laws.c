@@ -310,6 +310,8 @@ START_TEST(bad_input_is_rejected)
     ck_assert_fails_with(mech_fit_chinchilla(NULL, n, d, loss, NRUN, 0, 0.0, 0, &fit), MECH_ERANGE);
     ck_assert_fails_with(mech_fit_chinchilla(NULL, n, d, loss, NRUN, 0, -1.0, 0, &fit), MECH_ERANGE);
     ck_assert_fails_with(mech_fit_chinchilla(NULL, n, d, loss, NRUN, 0, NAN, 0, &fit), MECH_ENONFINITE);
+    ck_assert_fails_with(mech_fit_chinchilla(NULL, n, d, loss, NRUN, 0, 1e-3, (size_t)INT32_MAX + 1, &fit),
+                         MECH_ERANGE);
     double saved = n[3];
     n[3] = NAN;
     ck_assert_fails_with(mech_fit_chinchilla(NULL, n, d, loss, NRUN, 0, 1e-3, 0, &fit), MECH_ENONFINITE);
