@@ -56,6 +56,9 @@ typedef struct mech_chinchilla_fit {
  * iterations); the winner is then polished to a gradient max-norm of 1e-8
  * (or until the objective stops decreasing), since the objective is so
  * flat along A and B that the relative-reduction test stops early there.
+ * On x86-64 CPUs with AVX2 and FMA the objective is evaluated four runs at
+ * a time with the library's own exp and log (within 2 machine epsilons of
+ * libm's), so fits may differ between CPUs in their last digits.
  *
  * n, d, loss: count values each (parameters, tokens, final loss), all
  * finite and > 0. drop_highest: number of runs with the highest loss left

@@ -195,7 +195,7 @@ static mech_status bootstrap(const mech_ctx *ctx, scratch *s, size_t kept, doubl
 {
     mech_rng *rng;
     MECH_TRY(mech_rng_create(&rng, ctx, LAWS_STREAM));
-    mech__chin_data dat = {kept, s->rs_n, s->rs_d, s->rs_loss, delta};
+    mech__chin_data dat = {kept, s->rs_n, s->rs_d, s->rs_loss, delta, mech__simd_available()};
     const mech__lbfgs_opts o = polish_opts();
     size_t done = 0;
     mech_status st = MECH_OK;
@@ -249,7 +249,7 @@ MECH_API mech_status mech_fit_chinchilla(const mech_ctx *ctx, const double *n,
     scratch s;
     MECH_TRY(scratch_alloc(&s, count, bootstrap_count));
     size_t kept = keep_runs(&s, n, d, loss, count, drop_highest);
-    mech__chin_data dat = {kept, s.log_n, s.log_d, s.log_loss, delta};
+    mech__chin_data dat = {kept, s.log_n, s.log_d, s.log_loss, delta, mech__simd_available()};
     best_fit best = grid_fit(&dat, s.work);
     mech_status st = MECH_OK;
     mech_chinchilla_fit r;
@@ -283,7 +283,7 @@ MECH_API mech_status mech_fit_chinchilla_from(const mech_ctx *ctx, const double 
     scratch s;
     MECH_TRY(scratch_alloc(&s, count, 0));
     size_t kept = keep_runs(&s, n, d, loss, count, 0);
-    mech__chin_data dat = {kept, s.log_n, s.log_d, s.log_loss, delta};
+    mech__chin_data dat = {kept, s.log_n, s.log_d, s.log_loss, delta, mech__simd_available()};
     double p0[NPAR] = {log(law[1]), log(law[2]), log(law[0]), law[3], law[4]};
     best_fit best = {.f = INFINITY};
     const mech__lbfgs_opts o = polish_opts();
