@@ -18,6 +18,7 @@
 #include "mechanics/diagonal.h"
 #include "mechanics/eigenlearning.h"
 #include "mechanics/kernels.h"
+#include "mechanics/laws.h"
 #include "mechanics/linreg.h"
 #include "mechanics/metrics.h"
 #include "mechanics/operator.h"

@@ -138,13 +138,13 @@ typedef struct mech_power_law_result {
  * candidates and tail sizes k. Scratch: 2 m doubles.
  * MECH_ERANGE if fewer than min_tail positive values, no candidate with a
  * non-degenerate tail, or min_tail == 1. */
-MECH_API mech_status mech_power_law_fit(const double *values, size_t m, size_t min_tail,
+MECH_API mech_status mech_power_law_tail_fit(const double *values, size_t m, size_t min_tail,
                                         mech_power_law_result *out);
 
 /* Power-law fit of the eigenvalues of W^T W (the squared singular values
  * of the m x n weight matrix W). eigenvalues (min(m, n) entries,
  * descending; may be NULL) receives them. Scratch: m n + 3 min(m, n)
- * doubles plus LAPACK workspace. Errors as mech_power_law_fit. */
+ * doubles plus LAPACK workspace. Errors as mech_power_law_tail_fit. */
 MECH_API mech_status mech_weight_power_law(const mech_ctx *ctx, const double *w, size_t m,
                                            size_t n, size_t min_tail, double *eigenvalues,
                                            mech_power_law_result *out);

@@ -32,7 +32,7 @@ static double ks_distance(const double *lx, size_t k, double alpha)
     return d;
 }
 
-MECH_API mech_status mech_power_law_fit(const double *values, size_t m, size_t min_tail,
+MECH_API mech_status mech_power_law_tail_fit(const double *values, size_t m, size_t min_tail,
                                         mech_power_law_result *out)
 {
     MECH_TRY(mech__probe_result_size(out, __func__));
@@ -89,7 +89,7 @@ MECH_API mech_status mech_weight_power_law(const mech_ctx *ctx, const double *w,
     if (st == MECH_OK) {
         for (size_t i = 0; i < r; i++) s[i] *= s[i];
         if (eigenvalues) memcpy(eigenvalues, s, r * sizeof *s);
-        st = mech_power_law_fit(s, r, min_tail, out);
+        st = mech_power_law_tail_fit(s, r, min_tail, out);
     }
     free(s);
     return st;

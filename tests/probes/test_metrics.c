@@ -371,7 +371,7 @@ START_TEST(test_power_law_single_candidate)
         d = fmax(d, fmax(fabs(lo[i] / 6 - f), fabs(hi[i] / 6 - f)));
     }
     mech_power_law_result r = {.size = sizeof r};
-    ck_assert_ok(mech_power_law_fit(v, 7, 6, &r));
+    ck_assert_ok(mech_power_law_tail_fit(v, 7, 6, &r));
     ck_assert_close(r.alpha, alpha, 1e-14);
     ck_assert_close(r.x_min, 1.0, 0);
     ck_assert_uint_eq(r.n_tail, 6);
@@ -392,7 +392,7 @@ START_TEST(test_weight_power_law_diagonal)
     }
     mech_power_law_result a = {.size = sizeof a}, b = {.size = sizeof b};
     double eig[60];
-    ck_assert_ok(mech_power_law_fit(x, d, 0, &a));
+    ck_assert_ok(mech_power_law_tail_fit(x, d, 0, &a));
     ck_assert_ok(mech_weight_power_law(NULL, w, d, d, 0, eig, &b));
     ck_assert_uint_eq(a.n_tail, b.n_tail);
     ck_assert_close(b.alpha, a.alpha, 1e-12);
@@ -407,18 +407,18 @@ START_TEST(test_power_law_bad_input)
     double v[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, same[12];
     for (int i = 0; i < 12; i++) same[i] = 2.0;
     mech_power_law_result r = {.size = sizeof r}, bad = {0};
-    ck_assert_fails_with(mech_power_law_fit(NULL, 12, 0, &r), MECH_EINVAL);
-    ck_assert_fails_with(mech_power_law_fit(v, 0, 0, &r), MECH_EINVAL);
-    ck_assert_fails_with(mech_power_law_fit(v, 12, 0, NULL), MECH_EINVAL);
-    ck_assert_fails_with(mech_power_law_fit(v, 12, 0, &bad), MECH_EINVAL);
-    ck_assert_fails_with(mech_power_law_fit(v, 12, 1, &r), MECH_ERANGE);
-    ck_assert_fails_with(mech_power_law_fit(v, 12, 13, &r), MECH_ERANGE);
-    ck_assert_fails_with(mech_power_law_fit(same, 12, 0, &r), MECH_ERANGE);
+    ck_assert_fails_with(mech_power_law_tail_fit(NULL, 12, 0, &r), MECH_EINVAL);
+    ck_assert_fails_with(mech_power_law_tail_fit(v, 0, 0, &r), MECH_EINVAL);
+    ck_assert_fails_with(mech_power_law_tail_fit(v, 12, 0, NULL), MECH_EINVAL);
+    ck_assert_fails_with(mech_power_law_tail_fit(v, 12, 0, &bad), MECH_EINVAL);
+    ck_assert_fails_with(mech_power_law_tail_fit(v, 12, 1, &r), MECH_ERANGE);
+    ck_assert_fails_with(mech_power_law_tail_fit(v, 12, 13, &r), MECH_ERANGE);
+    ck_assert_fails_with(mech_power_law_tail_fit(same, 12, 0, &r), MECH_ERANGE);
     ck_assert_fails_with(mech_weight_power_law(NULL, v, 3, 4, 0, NULL, &r), MECH_ERANGE);
     ck_assert_fails_with(mech_weight_power_law(NULL, NULL, 3, 4, 0, NULL, &r), MECH_EINVAL);
     ck_assert_fails_with(mech_weight_power_law(NULL, v, 0, 4, 0, NULL, &r), MECH_EINVAL);
     v[3] = NAN;
-    ck_assert_fails_with(mech_power_law_fit(v, 12, 0, &r), MECH_ENONFINITE);
+    ck_assert_fails_with(mech_power_law_tail_fit(v, 12, 0, &r), MECH_ENONFINITE);
     ck_assert_fails_with(mech_weight_power_law(NULL, v, 3, 4, 0, NULL, &r), MECH_ENONFINITE);
 }
 END_TEST

@@ -1,4 +1,4 @@
-/* Statistical recovery of power-law exponents by mech_power_law_fit
+/* Statistical recovery of power-law exponents by mech_power_law_tail_fit
  * (slow suite: the x_min scan is O(n^2) for n = 3000). */
 #include "harness.h"
 
@@ -25,7 +25,7 @@ START_TEST(test_power_law_recovery)
     for (int a = 0; a < 4; a++) {
         double *x = pareto(alphas[a], n, (uint64_t)a);
         mech_power_law_result r = {.size = sizeof r};
-        ck_assert_ok(mech_power_law_fit(x, n, 50, &r));
+        ck_assert_ok(mech_power_law_tail_fit(x, n, 50, &r));
         ck_assert_msg(fabs(r.alpha - alphas[a]) <= 3.0 * r.alpha_se,
                       "alpha %g: fitted %g (se %g, x_min %g, n_tail %zu)", alphas[a], r.alpha,
                       r.alpha_se, r.x_min, r.n_tail);

@@ -15,7 +15,7 @@ from .errors import (CallbackError, DivergedError, FileIOError, FormatError,
 from .handle import Handle, Option
 from .context import Context
 from .rng import Rng
-from . import linalg
+from . import laws, linalg
 from .linalg import cholesky_solve, gemm, svd, syev
 from . import theory_deep
 from .theory_deep import diagonal_implicit_bias, linreg_modes, saxe_modes
@@ -29,6 +29,8 @@ __all__ = [
     "StateError", "UnsupportedError", "VersionMismatchError", "blis_version", "check",
     "cholesky_solve", "diagonal_implicit_bias", "gemm", "lib", "library_path", "linalg", "missing_functions",
     "svd", "syev", "theory_deep", "version",
+    "cholesky_solve", "gemm", "laws", "lib", "library_path", "linalg", "missing_functions",
+    "svd", "syev", "version",
 ]
 
 lib()  # fail at import, not at first use, when the library is missing or wrong

@@ -14,6 +14,7 @@ HEADERS = ('mechanics.h',
  'mechanics/diagonal.h',
  'mechanics/eigenlearning.h',
  'mechanics/kernels.h',
+ 'mechanics/laws.h',
  'mechanics/linalg.h',
  'mechanics/linreg.h',
  'mechanics/loss.h',
@@ -562,6 +563,55 @@ class mech_trace(c_void_p):
 # ---- structs, callbacks and typedefs (dependency order) ----
 
 
+# A fit of the continuous broken power law
+#   y = A x^-alpha1 for x <= x_break,
+#   y = A x_break^(alpha2 - alpha1) x^-alpha2 for x > x_break,
+# i.e. two straight lines meeting at x_break on log-log axes.
+class mech_broken_power_law_fit(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('A', c_double),
+        ('alpha1', c_double),
+        ('alpha2', c_double),
+        ('x_break', c_double),
+        ('rss', c_double),
+    ]
+
+
+# A fit of the Chinchilla law and, after a bootstrap, its uncertainty.
+class mech_chinchilla_fit(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('E', c_double),
+        ('A', c_double),
+        ('B', c_double),
+        ('alpha', c_double),
+        ('beta', c_double),
+        ('objective', c_double),
+        ('grad_norm', c_double),
+        ('n_starts', c_int),
+        ('n_converged', c_int),
+        ('iterations', c_int),
+        ('n_used', c_size_t),
+        ('bootstrap', c_int),
+        ('se_E', c_double),
+        ('se_A', c_double),
+        ('se_B', c_double),
+        ('se_alpha', c_double),
+        ('se_beta', c_double),
+        ('lo_E', c_double),
+        ('hi_E', c_double),
+        ('lo_A', c_double),
+        ('hi_A', c_double),
+        ('lo_B', c_double),
+        ('hi_B', c_double),
+        ('lo_alpha', c_double),
+        ('hi_alpha', c_double),
+        ('lo_beta', c_double),
+        ('hi_beta', c_double),
+    ]
+
+
 # Result of a comparison. Set size = sizeof(mech_comparison) before the
 # call; the library fills only the fields that fit in size, so the struct
 # may grow at the end.
@@ -688,6 +738,18 @@ mech_ode_observer_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), c_void_p)
 mech_ode_rhs_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), POINTER(c_double), c_void_p)
 
 
+# A fit of y = E + A x^-alpha.
+class mech_power_law_fit(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('E', c_double),
+        ('A', c_double),
+        ('alpha', c_double),
+        ('rss', c_double),
+        ('evaluations', c_int),
+    ]
+
+
 # Continuous power-law fit p(x) ∝ x^-alpha for x >= x_min.
 class mech_power_law_result(Structure):
     _fields_ = [
@@ -731,6 +793,8 @@ FUNCTIONS = {
     'mech_axpy': (mech_status, (('n', c_size_t), ('alpha', c_double), ('x', POINTER(c_double)), ('y', POINTER(c_double)), )),
     'mech_axpy_f32': (mech_status, (('n', c_size_t), ('alpha', c_float), ('x', POINTER(c_float)), ('y', POINTER(c_float)), )),
     'mech_blis_version': (c_char_p, ()),
+    'mech_chinchilla_compute_optimal': (mech_status, (('fit', POINTER(mech_chinchilla_fit)), ('c', c_double), ('n_opt', POINTER(c_double)), ('d_opt', POINTER(c_double)), )),
+    'mech_chinchilla_loss': (mech_status, (('fit', POINTER(mech_chinchilla_fit)), ('n', c_double), ('d', c_double), ('loss', POINTER(c_double)), )),
     'mech_cholesky_solve': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('nrhs', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), )),
     'mech_cholesky_solve_f32': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('nrhs', c_size_t), ('a', POINTER(c_float)), ('lda', c_size_t), ('b', POINTER(c_float)), ('ldb', c_size_t), )),
     'mech_cka': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('n', c_size_t), ('p1', c_size_t), ('y', POINTER(c_double)), ('p2', c_size_t), ('estimator', mech_hsic_estimator), ('out', POINTER(c_double)), )),
@@ -783,6 +847,10 @@ FUNCTIONS = {
     'mech_dot_f32': (mech_status, (('n', c_size_t), ('x', POINTER(c_float)), ('y', POINTER(c_float)), ('out', POINTER(c_float)), )),
     'mech_effective_rank': (mech_status, (('eigenvalues', POINTER(c_double)), ('m', c_size_t), ('participation_ratio', POINTER(c_double)), ('entropy_rank', POINTER(c_double)), )),
     'mech_eigenlearning': (mech_status, (('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('m', c_size_t), ('n', c_double), ('ridge', c_double), ('noise_var', c_double), ('learnabilities', POINTER(c_double)), ('out', POINTER(mech_eigenlearning_result)), )),
+    'mech_fit_broken_power_law': (mech_status, (('x', POINTER(c_double)), ('y', POINTER(c_double)), ('n', c_size_t), ('out', POINTER(mech_broken_power_law_fit)), )),
+    'mech_fit_chinchilla': (mech_status, (('ctx', mech_ctx), ('n', POINTER(c_double)), ('d', POINTER(c_double)), ('loss', POINTER(c_double)), ('count', c_size_t), ('drop_highest', c_size_t), ('delta', c_double), ('bootstrap', c_size_t), ('out', POINTER(mech_chinchilla_fit)), )),
+    'mech_fit_chinchilla_from': (mech_status, (('ctx', mech_ctx), ('n', POINTER(c_double)), ('d', POINTER(c_double)), ('loss', POINTER(c_double)), ('count', c_size_t), ('delta', c_double), ('start', POINTER(mech_chinchilla_fit)), ('out', POINTER(mech_chinchilla_fit)), )),
+    'mech_fit_power_law': (mech_status, (('x', POINTER(c_double)), ('y', POINTER(c_double)), ('n', c_size_t), ('offset', c_bool), ('out', POINTER(mech_power_law_fit)), )),
     'mech_gaussian_expectation': (mech_status, (('act', mech_activation), ('which', mech_gauss_moment), ('k11', c_double), ('k12', c_double), ('k22', c_double), ('nodes', c_size_t), ('out', POINTER(c_double)), )),
     'mech_gcv_estimate': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('n', c_size_t), ('y', POINTER(c_double)), ('ridges', POINTER(c_double)), ('n_ridges', c_size_t), ('estimates', POINTER(c_double)), )),
     'mech_gemm': (mech_status, (('ctx', mech_ctx), ('trans_a', c_bool), ('trans_b', c_bool), ('m', c_size_t), ('n', c_size_t), ('k', c_size_t), ('alpha', c_double), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), ('beta', c_double), ('c', POINTER(c_double)), ('ldc', c_size_t), )),
@@ -910,7 +978,7 @@ FUNCTIONS = {
     'mech_option_type': (mech_status, (('kind', mech_kind), ('key', c_int), ('type', POINTER(mech_opt_type)), )),
     'mech_param_rule': (mech_status, (('p', mech_parametrization), ('fam', mech_optimizer_family), ('role', mech_layer_role), ('fan_in', c_double), ('fan_out', c_double), ('base_fan_in', c_double), ('base_fan_out', c_double), ('init_var', POINTER(c_double)), ('multiplier', POINTER(c_double)), ('lr_scale', POINTER(c_double)), )),
     'mech_parametrization_name': (c_char_p, (('p', mech_parametrization), )),
-    'mech_power_law_fit': (mech_status, (('values', POINTER(c_double)), ('m', c_size_t), ('min_tail', c_size_t), ('out', POINTER(mech_power_law_result)), )),
+    'mech_power_law_tail_fit': (mech_status, (('values', POINTER(c_double)), ('m', c_size_t), ('min_tail', c_size_t), ('out', POINTER(mech_power_law_result)), )),
     'mech_rng_below': (mech_status, (('rng', mech_rng), ('bound', c_uint64), ('out', POINTER(c_uint64)), )),
     'mech_rng_create': (mech_status, (('out', POINTER(mech_rng)), ('ctx', mech_ctx), ('stream', c_uint64), )),
     'mech_rng_create_seeded': (mech_status, (('out', POINTER(mech_rng)), ('seed', c_uint64), ('stream', c_uint64), )),
@@ -996,6 +1064,7 @@ FUNCTIONS = {
     'mech_trace_set_meta_f64': (mech_status, (('tr', mech_trace), ('key', c_char_p), ('value', c_double), )),
     'mech_trace_time': (mech_status, (('tr', mech_trace), ('out', POINTER(c_double)), ('n', c_size_t), )),
     'mech_trace_value': (mech_status, (('tr', mech_trace), ('row', c_size_t), ('col', c_size_t), ('value', POINTER(c_double)), )),
+    'mech_varpro_chinchilla': (mech_status, (('ctx', mech_ctx), ('n', POINTER(c_double)), ('d', POINTER(c_double)), ('loss', POINTER(c_double)), ('count', c_size_t), ('out', POINTER(mech_chinchilla_fit)), )),
     'mech_version': (c_int, ()),
     'mech_version_string': (c_char_p, ()),
     'mech_weight_power_law': (mech_status, (('ctx', mech_ctx), ('w', POINTER(c_double)), ('m', c_size_t), ('n', c_size_t), ('min_tail', c_size_t), ('eigenvalues', POINTER(c_double)), ('out', POINTER(mech_power_law_result)), )),

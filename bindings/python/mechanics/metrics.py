@@ -106,7 +106,7 @@ def power_law_fit(values, *, min_tail=0):
     """Power-law fit (alpha, x_min, ks_distance, n_tail, alpha_se) as a dict."""
     data, (m,) = as_input(values, "values", 1)
     res = _result(_abi.mech_power_law_result)
-    check(lib().mech_power_law_fit(data, m, min_tail, ctypes.byref(res)))
+    check(lib().mech_power_law_tail_fit(data, m, min_tail, ctypes.byref(res)))
     return _fields(res)
 
 
