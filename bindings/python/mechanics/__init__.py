@@ -17,6 +17,7 @@ from .context import Context
 from .rng import Rng
 from . import enums
 from .data import Data, onehot_to_class
+from .ode import Ode
 from .optim import Optimizer
 from .model import Model, param_rule
 from .trace import Comparison, Trace, compare, compare_arrays
@@ -25,7 +26,7 @@ from .linalg import cholesky_solve, gemm, svd, syev
 
 __version__ = _abi.MECH_VERSION_STRING
 __all__ = [
-    "Array", "CallbackError", "Optimizer", "Data", "onehot_to_class", "Model", "param_rule", "Comparison", "Trace", "compare", "compare_arrays", "Context", "DivergedError", "FileIOError", "FormatError",
+    "Array", "CallbackError", "Ode", "Optimizer", "Data", "onehot_to_class", "Model", "param_rule", "Comparison", "Trace", "compare", "compare_arrays", "Context", "DivergedError", "FileIOError", "FormatError",
     "Handle", "InvalidArgumentError", "LibraryNotFoundError", "LinAlgError",
     "MechanicsError", "NoConvergenceError", "NonFiniteError", "NotFoundError", "Option",
     "OutOfMemoryError", "RangeError", "Rng", "ShapeError", "SizeOverflowError",
