@@ -20,13 +20,14 @@ from .data import Data, onehot_to_class
 from .ode import Ode
 from .optim import Optimizer
 from .model import Model, param_rule
+from . import theory
 from .trace import Comparison, Trace, compare, compare_arrays
 from . import linalg
 from .linalg import cholesky_solve, gemm, svd, syev
 
 __version__ = _abi.MECH_VERSION_STRING
 __all__ = [
-    "Array", "CallbackError", "Ode", "Optimizer", "Data", "onehot_to_class", "Model", "param_rule", "Comparison", "Trace", "compare", "compare_arrays", "Context", "DivergedError", "FileIOError", "FormatError",
+    "Array", "CallbackError", "theory", "Ode", "Optimizer", "Data", "onehot_to_class", "Model", "param_rule", "Comparison", "Trace", "compare", "compare_arrays", "Context", "DivergedError", "FileIOError", "FormatError",
     "Handle", "InvalidArgumentError", "LibraryNotFoundError", "LinAlgError",
     "MechanicsError", "NoConvergenceError", "NonFiniteError", "NotFoundError", "Option",
     "OutOfMemoryError", "RangeError", "Rng", "ShapeError", "SizeOverflowError",
