@@ -7,6 +7,7 @@ directory or any parent (a meson build tree), then the system loader.
 import ctypes
 import ctypes.util
 import glob
+import json
 import os
 
 from . import _abi
@@ -19,6 +20,20 @@ _path = None
 _missing = ()
 
 
+def _sanitized(libpath):
+    """True for a library from a sanitizer build tree: it cannot be loaded
+    into a plain interpreter, so the lookup passes it over."""
+    info = os.path.join(os.path.dirname(os.path.dirname(libpath)), "meson-info",
+                        "intro-buildoptions.json")
+    try:
+        with open(info) as f:
+            options = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return any(o.get("name") == "b_sanitize" and o.get("value") not in ("none", [], "")
+               for o in options)
+
+
 def candidates():
     explicit = os.environ.get("MECHANICS_LIBRARY")
     if explicit:
@@ -29,7 +44,9 @@ def candidates():
         yield os.path.join(build, "lib", SONAME)
     d = os.path.dirname(os.path.abspath(__file__))
     while True:
-        yield from sorted(glob.glob(os.path.join(d, "build*", "lib", SONAME)))
+        for path in sorted(glob.glob(os.path.join(d, "build*", "lib", SONAME))):
+            if not _sanitized(path):
+                yield path
         parent = os.path.dirname(d)
         if parent == d:
             break

@@ -34,3 +34,16 @@ def test_build_dir_lookup(monkeypatch):
     monkeypatch.setenv("MECHANICS_BUILD_DIR", build_dir)
     _, path, _ = _loader.load()
     assert os.path.realpath(path) == built
+
+
+def test_sanitizer_build_trees_are_passed_over(tmp_path):
+    # A tree configured with b_sanitize cannot be loaded into a plain
+    # interpreter; one without it is a candidate.
+    for name, value in (("build-asan", "address,undefined"), ("build", "none")):
+        info = tmp_path / name / "meson-info"
+        info.mkdir(parents=True)
+        (info / "intro-buildoptions.json").write_text(
+            '[{"name": "b_sanitize", "value": "%s"}]' % value)
+    assert _loader._sanitized(str(tmp_path / "build-asan" / "lib" / _loader.SONAME))
+    assert not _loader._sanitized(str(tmp_path / "build" / "lib" / _loader.SONAME))
+    assert not _loader._sanitized(str(tmp_path / "elsewhere" / "lib" / _loader.SONAME))
