@@ -15,25 +15,26 @@ from .errors import (CallbackError, DivergedError, FileIOError, FormatError,
 from .handle import Handle, Option
 from .context import Context
 from .rng import Rng
-from . import enums
-from .data import Data, onehot_to_class
-from .ode import Ode
-from .optim import Optimizer
-from .model import Model, param_rule
-from . import theory
-from .trace import Comparison, Trace, compare, compare_arrays
-from . import linalg
+from . import enums, linalg, theory
 from .linalg import cholesky_solve, gemm, svd, syev
+from .trace import Comparison, Trace, compare, compare_arrays
+from .model import Model, param_rule
+from .data import Data, onehot_to_class
+from .optim import Optimizer
+from .ode import Ode
 
 __version__ = _abi.MECH_VERSION_STRING
 __all__ = [
-    "Array", "CallbackError", "theory", "Ode", "Optimizer", "Data", "onehot_to_class", "Model", "param_rule", "Comparison", "Trace", "compare", "compare_arrays", "Context", "DivergedError", "FileIOError", "FormatError",
-    "Handle", "InvalidArgumentError", "LibraryNotFoundError", "LinAlgError",
-    "MechanicsError", "NoConvergenceError", "NonFiniteError", "NotFoundError", "Option",
-    "OutOfMemoryError", "RangeError", "Rng", "ShapeError", "SizeOverflowError",
-    "StateError", "UnsupportedError", "VersionMismatchError", "blis_version", "check",
-    "cholesky_solve", "gemm", "lib", "library_path", "linalg", "missing_functions",
-    "svd", "syev", "version",
+    "Array", "CallbackError", "Comparison", "Context", "Data", "DivergedError",
+    "FileIOError", "FormatError", "Handle", "InvalidArgumentError",
+    "LibraryNotFoundError", "LinAlgError", "MechanicsError", "Model",
+    "NoConvergenceError", "NonFiniteError", "NotFoundError", "Ode", "Option",
+    "Optimizer", "OutOfMemoryError", "RangeError", "Rng", "ShapeError",
+    "SizeOverflowError", "StateError", "Trace", "UnsupportedError",
+    "VersionMismatchError", "blis_version", "check", "cholesky_solve", "compare",
+    "compare_arrays", "enums", "gemm", "lib", "library_path", "linalg",
+    "missing_functions", "onehot_to_class", "param_rule", "svd", "syev", "theory",
+    "version",
 ]
 
 lib()  # fail at import, not at first use, when the library is missing or wrong
