@@ -29,6 +29,7 @@ class Ode(Handle):
     def __init__(self, rhs, dim, ctx=None, **options):
         self._guard = Guard()
         self.dim = dim
+        self.stopped = False  # whether the last call ended with MECH_STOPPED
 
         def c_rhs(t, y, dydt, _ud):
             store(dydt, (dim,), rhs(t, view(y, (dim,))), "rhs")
