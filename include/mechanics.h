@@ -12,7 +12,14 @@
 #include "mechanics/data.h"
 #include "mechanics/optim.h"
 #include "mechanics/ode.h"
+#include "mechanics/run.h"
 #include "mechanics/committee.h"
+#include "mechanics/deep_linear.h"
+#include "mechanics/diagonal.h"
 #include "mechanics/eigenlearning.h"
+#include "mechanics/kernels.h"
+#include "mechanics/linreg.h"
+#include "mechanics/metrics.h"
+#include "mechanics/operator.h"
 
 #endif /* MECHANICS_H */

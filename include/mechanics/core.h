@@ -99,7 +99,9 @@ typedef enum mech_kind {
     MECH_KIND_OPTIMIZER = 4,
     MECH_KIND_ODE = 5,
     MECH_KIND_RUN = 6,
-    MECH_KIND_PROBE = 7
+    MECH_KIND_PROBE = 7,
+    MECH_KIND_LANCZOS = 8,
+    MECH_KIND_SLQ = 9
 } mech_kind;
 
 typedef enum mech_opt_type {

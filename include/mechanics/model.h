@@ -393,6 +393,17 @@ MECH_API mech_status mech_model_save(const mech_model *m, const char *path);
  * model file), MECH_EVERSION, MECH_ENOMEM. */
 MECH_API mech_status mech_model_load(mech_model **out, const mech_ctx *ctx, const char *path);
 
+/* ---------------- re-initialization ---------------- */
+
+/* Sets MECH_MODEL_INIT_STREAM to stream (<= 2^63 - 1) and draws every
+ * parameter (trainable and frozen) again exactly as mech_model_setup
+ * would with that stream: a model reinitialized with stream s equals a
+ * fresh model set up with INIT_STREAM = s. Used by ensembles over seeds.
+ * Allocates temporary buffers. Errors: MECH_EINVAL (NULL), MECH_ESTATE
+ * (before setup), MECH_EUNSUPPORTED (CALLBACK), MECH_ERANGE, MECH_ENOMEM
+ * (the stream option is restored; parameters may be partly redrawn). */
+MECH_API mech_status mech_model_reinit(mech_model *m, uint64_t stream);
+
 #ifdef __cplusplus
 }
 #endif

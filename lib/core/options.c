@@ -7,10 +7,13 @@
 #include "internal.h"
 
 extern const mech_opttable mech__ctx_opts;
+extern const mech_opttable mech__lanczos_opts;
+extern const mech_opttable mech__slq_opts;
 extern const mech_opttable mech__model_opts;
 extern const mech_opttable mech__data_opts;
 extern const mech_opttable mech__optimizer_opts;
 extern const mech_opttable mech__ode_opts;
+extern const mech_opttable mech__run_opts;
 
 /* A kind without options of its own. */
 static const mech_opttable NO_OPTS = {MECH_KIND_CTX, NULL, 0};
@@ -22,8 +25,10 @@ static const mech_opttable *const TABLES[] = {
     [MECH_KIND_DATA] = &mech__data_opts,
     [MECH_KIND_OPTIMIZER] = &mech__optimizer_opts,
     [MECH_KIND_ODE] = &mech__ode_opts,
+    [MECH_KIND_RUN] = &mech__run_opts,
 
-    [MECH_KIND_PROBE] = NULL, /* last kind: sizes the table */
+    [MECH_KIND_LANCZOS] = &mech__lanczos_opts,
+    [MECH_KIND_SLQ] = &mech__slq_opts, /* last kind: sizes the table */
 };
 
 const mech_opttable *mech__opt_table(mech_kind kind)

@@ -79,9 +79,10 @@ START_TEST(option_introspection)
     double lo, hi;
     ck_assert_ok(mech_option_count(MECH_KIND_CTX, &n));
     ck_assert_int_eq(n, 3);
+    int n_ctx = n;
     ck_assert_ok(mech_option_lookup(MECH_KIND_CTX, "seed", &key));
     ck_assert_int_eq(key, MECH_CTX_SEED);
-    for (int k = 0; k < n; k++) {
+    for (int k = 0; k < n_ctx; k++) {
         ck_assert_ok(mech_option_name(MECH_KIND_CTX, k, &name));
         int back = -1;
         ck_assert_ok(mech_option_lookup(MECH_KIND_CTX, name, &back));
@@ -92,6 +93,11 @@ START_TEST(option_introspection)
     }
     ck_assert_ok(mech_option_bounds(MECH_KIND_CTX, MECH_CTX_THREADS, &lo, &hi));
     ck_assert(lo == 1.0 && hi >= 2.0);
+    /* every kind answers, and the operator handles list their keys */
+    for (int kind = MECH_KIND_CTX; kind <= MECH_KIND_SLQ; kind++)
+        ck_assert_ok(mech_option_count((mech_kind)kind, &n));
+    ck_assert_ok(mech_option_lookup(MECH_KIND_LANCZOS, "tol", &key));
+    ck_assert_ok(mech_option_lookup(MECH_KIND_SLQ, "probes", &key));
     ck_assert_fails_with(mech_option_lookup(MECH_KIND_CTX, "nope", &key), MECH_ENOTFOUND);
     ck_assert_fails_with(mech_option_lookup(MECH_KIND_CTX, NULL, &key), MECH_EINVAL);
     ck_assert_fails_with(mech_option_count((mech_kind)77, &n), MECH_EINVAL);

@@ -17,11 +17,14 @@ from .context import Context
 from .rng import Rng
 from . import enums, linalg, theory
 from .linalg import cholesky_solve, gemm, svd, syev
+from . import theory_deep
+from .theory_deep import diagonal_implicit_bias, linreg_modes, saxe_modes
 from .trace import Comparison, Trace, compare, compare_arrays
 from .model import Model, param_rule
 from .data import Data, onehot_to_class
 from .optim import Optimizer
 from .ode import Ode
+from .run import Run
 
 __version__ = _abi.MECH_VERSION_STRING
 __all__ = [
@@ -29,12 +32,12 @@ __all__ = [
     "FileIOError", "FormatError", "Handle", "InvalidArgumentError",
     "LibraryNotFoundError", "LinAlgError", "MechanicsError", "Model",
     "NoConvergenceError", "NonFiniteError", "NotFoundError", "Ode", "Option",
-    "Optimizer", "OutOfMemoryError", "RangeError", "Rng", "ShapeError",
+    "Optimizer", "OutOfMemoryError", "RangeError", "Rng", "Run", "ShapeError",
     "SizeOverflowError", "StateError", "Trace", "UnsupportedError",
     "VersionMismatchError", "blis_version", "check", "cholesky_solve", "compare",
-    "compare_arrays", "enums", "gemm", "lib", "library_path", "linalg",
-    "missing_functions", "onehot_to_class", "param_rule", "svd", "syev", "theory",
-    "version",
+    "compare_arrays", "diagonal_implicit_bias", "enums", "gemm", "lib", "library_path",
+    "linalg", "missing_functions", "onehot_to_class", "param_rule", "svd", "syev",
+    "theory", "theory_deep", "version",
 ]
 
 lib()  # fail at import, not at first use, when the library is missing or wrong

@@ -10,18 +10,28 @@ HEADERS = ('mechanics.h',
  'mechanics/committee.h',
  'mechanics/core.h',
  'mechanics/data.h',
+ 'mechanics/deep_linear.h',
+ 'mechanics/diagonal.h',
  'mechanics/eigenlearning.h',
+ 'mechanics/kernels.h',
  'mechanics/linalg.h',
+ 'mechanics/linreg.h',
  'mechanics/loss.h',
+ 'mechanics/metrics.h',
  'mechanics/model.h',
  'mechanics/ode.h',
+ 'mechanics/operator.h',
  'mechanics/optim.h',
  'mechanics/rng.h',
+ 'mechanics/run.h',
  'mechanics/trace.h',
  'mechanics/version.h')
 
 # ---- macros ----
 MECH_DATA_STATE_WORDS = 10
+MECH_KERNEL_MAX_DEPTH = 1000
+MECH_KERNEL_MAX_NODES = 1024
+MECH_KERNEL_QUAD_NODES = 48
 MECH_VERSION_MAJOR = 0
 MECH_VERSION_MINOR = 1
 MECH_VERSION_NUMBER = 100
@@ -78,6 +88,21 @@ MECH_DATA_DROP_LAST = 5
 MECH_DATA_BALANCED = 6
 MECH_DATA_STREAM = 7
 
+# Which Gaussian moment mech_gaussian_expectation computes.
+mech_gauss_moment = c_int
+MECH_MOMENT_PHI_PHI = 0
+MECH_MOMENT_DPHI_DPHI = 1
+
+# Which HSIC estimator CKA is built on.
+mech_hsic_estimator = c_int
+MECH_HSIC_BIASED = 0
+MECH_HSIC_UNBIASED = 1
+
+mech_hutchinson_stat = c_int
+MECH_HUTCHINSON_STAT_MATVECS = 0
+MECH_HUTCHINSON_STAT_PROBES = 1
+MECH_HUTCHINSON_STAT_RANK = 2
+
 mech_init = c_int
 MECH_INIT_GAUSSIAN = 0
 MECH_INIT_BALANCED = 1
@@ -101,6 +126,30 @@ MECH_KIND_OPTIMIZER = 4
 MECH_KIND_ODE = 5
 MECH_KIND_RUN = 6
 MECH_KIND_PROBE = 7
+MECH_KIND_LANCZOS = 8
+MECH_KIND_SLQ = 9
+
+# Option keys (typed; out-of-range values give MECH_ERANGE); listed by
+# mech_option_* under MECH_KIND_LANCZOS (MECH_SLQ_PROBES: MECH_KIND_SLQ).
+mech_lanczos_opt = c_int
+MECH_LANCZOS_WHICH = 0
+MECH_LANCZOS_TOL = 1
+MECH_LANCZOS_MAX_RESTARTS = 2
+MECH_LANCZOS_WARM_START = 3
+MECH_LANCZOS_NOPTS = 4
+
+# Statistics of the last solve (mech_lanczos_get_stat).
+mech_lanczos_stat = c_int
+MECH_LANCZOS_STAT_MATVECS = 0
+MECH_LANCZOS_STAT_STEPS = 1
+MECH_LANCZOS_STAT_RESTARTS = 2
+MECH_LANCZOS_STAT_CONVERGED = 3
+
+# Which end of the spectrum (option MECH_LANCZOS_WHICH).
+mech_lanczos_which = c_int
+MECH_LANCZOS_LARGEST = 0
+MECH_LANCZOS_SMALLEST = 1
+MECH_LANCZOS_MAGNITUDE = 2
 
 mech_layer_role = c_int
 MECH_ROLE_INPUT = 0
@@ -260,11 +309,66 @@ mech_precision = c_int
 MECH_PREC_F64 = 0
 MECH_PREC_F32 = 1
 
+mech_run_mode = c_int
+MECH_RUN_FULL_BATCH = 0
+MECH_RUN_MINIBATCH = 1
+MECH_RUN_ONLINE = 2
+MECH_RUN_GRADIENT_FLOW = 3
+
+# Options (mech_run_set_i64 / _f64; MECH_KIND_RUN for introspection).
+# MAX_STEPS, MAX_TIME, MAX_SAMPLES and LOSS_TARGET may change after setup
+# (to continue a run); the others only before it (MECH_ESTATE). A stop
+# value of 0 means "no limit"; setup needs at least one of MAX_STEPS,
+# MAX_TIME, MAX_SAMPLES (gradient flow: MAX_TIME).
+mech_run_opt = c_int
+MECH_RUN_MODE = 0
+MECH_RUN_BATCH = 1
+MECH_RUN_MAX_STEPS = 2
+MECH_RUN_MAX_TIME = 3
+MECH_RUN_MAX_SAMPLES = 4
+MECH_RUN_LOSS_TARGET = 5
+MECH_RUN_PROBE_EVERY = 6
+MECH_RUN_PROBE_LOG_POINTS = 7
+MECH_RUN_PROBE_LOG_START = 8
+MECH_RUN_GF_PROBE_DT = 9
+MECH_RUN_AXIS = 10
+MECH_RUN_ALPHA_N = 11
+MECH_RUN_GF_RTOL = 12
+MECH_RUN_GF_ATOL = 13
+MECH_RUN_GF_STABILITY = 14
+MECH_RUN_EVAL_TRAIN_FULL = 15
+MECH_RUN_LR_FROM_PARAMETRIZATION = 16
+MECH_RUN_SAMPLING = 17
+
+# Why the last execute ended.
+mech_run_stop = c_int
+MECH_RUN_STOP_NONE = 0
+MECH_RUN_STOP_MAX_STEPS = 1
+MECH_RUN_STOP_MAX_TIME = 2
+MECH_RUN_STOP_MAX_SAMPLES = 3
+MECH_RUN_STOP_LOSS_TARGET = 4
+MECH_RUN_STOP_CALLBACK = 5
+MECH_RUN_STOP_DIVERGED = 6
+MECH_RUN_STOP_ERROR = 7
+
 # How next_batch picks examples from a finite dataset.
 mech_sampling = c_int
 MECH_SAMPLE_WITH_REPLACEMENT = 0
 MECH_SAMPLE_WITHOUT_REPLACEMENT = 1
 MECH_SAMPLE_FULL = 2
+
+mech_slq_opt = c_int
+MECH_SLQ_PROBES = 0
+MECH_SLQ_NOPTS = 1
+
+# Probe distribution (option MECH_SLQ_PROBES).
+mech_slq_probes = c_int
+MECH_SLQ_RADEMACHER = 0
+MECH_SLQ_GAUSSIAN = 1
+
+mech_slq_stat = c_int
+MECH_SLQ_STAT_MATVECS = 0
+MECH_SLQ_STAT_PROBES = 1
 
 mech_status = c_int
 MECH_OK = 0
@@ -300,9 +404,15 @@ ENUMS = {
     'mech_committee_integral': {'MECH_COMMITTEE_I2': 0, 'MECH_COMMITTEE_J2': 1, 'MECH_COMMITTEE_I3': 2, 'MECH_COMMITTEE_I4': 3},
     'mech_ctx_opt': {'MECH_CTX_THREADS': 0, 'MECH_CTX_SEED': 1, 'MECH_CTX_LOG_LEVEL': 2},
     'mech_data_opt': {'MECH_DATA_VARIANCE': 0, 'MECH_DATA_ALPHA': 1, 'MECH_DATA_TRACE': 2, 'MECH_DATA_RADIUS': 3, 'MECH_DATA_TEACHER_SCALE': 4, 'MECH_DATA_DROP_LAST': 5, 'MECH_DATA_BALANCED': 6, 'MECH_DATA_STREAM': 7},
+    'mech_gauss_moment': {'MECH_MOMENT_PHI_PHI': 0, 'MECH_MOMENT_DPHI_DPHI': 1},
+    'mech_hsic_estimator': {'MECH_HSIC_BIASED': 0, 'MECH_HSIC_UNBIASED': 1},
+    'mech_hutchinson_stat': {'MECH_HUTCHINSON_STAT_MATVECS': 0, 'MECH_HUTCHINSON_STAT_PROBES': 1, 'MECH_HUTCHINSON_STAT_RANK': 2},
     'mech_init': {'MECH_INIT_GAUSSIAN': 0, 'MECH_INIT_BALANCED': 1, 'MECH_INIT_ALIGNED': 2, 'MECH_INIT_ORTHOGONAL': 3, 'MECH_INIT_SMALL': 4},
     'mech_input_kind': {'MECH_INPUT_GAUSSIAN': 0, 'MECH_INPUT_POWER_LAW': 1, 'MECH_INPUT_SPHERE': 2},
-    'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7},
+    'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7, 'MECH_KIND_LANCZOS': 8, 'MECH_KIND_SLQ': 9},
+    'mech_lanczos_opt': {'MECH_LANCZOS_WHICH': 0, 'MECH_LANCZOS_TOL': 1, 'MECH_LANCZOS_MAX_RESTARTS': 2, 'MECH_LANCZOS_WARM_START': 3, 'MECH_LANCZOS_NOPTS': 4},
+    'mech_lanczos_stat': {'MECH_LANCZOS_STAT_MATVECS': 0, 'MECH_LANCZOS_STAT_STEPS': 1, 'MECH_LANCZOS_STAT_RESTARTS': 2, 'MECH_LANCZOS_STAT_CONVERGED': 3},
+    'mech_lanczos_which': {'MECH_LANCZOS_LARGEST': 0, 'MECH_LANCZOS_SMALLEST': 1, 'MECH_LANCZOS_MAGNITUDE': 2},
     'mech_layer_role': {'MECH_ROLE_INPUT': 0, 'MECH_ROLE_HIDDEN': 1, 'MECH_ROLE_OUTPUT': 2, 'MECH_ROLE_BIAS': 3},
     'mech_log_level': {'MECH_LOG_ERROR': 0, 'MECH_LOG_WARN': 1, 'MECH_LOG_INFO': 2, 'MECH_LOG_DEBUG': 3},
     'mech_loss': {'MECH_LOSS_MSE': 0, 'MECH_LOSS_SOFTMAX_CE': 1, 'MECH_LOSS_LOGISTIC': 2},
@@ -320,7 +430,13 @@ ENUMS = {
     'mech_ownership': {'MECH_COPY': 0, 'MECH_BORROW': 1},
     'mech_parametrization': {'MECH_PARAM_SP': 0, 'MECH_PARAM_NTK': 1, 'MECH_PARAM_MUP': 2, 'MECH_PARAM_MEANFIELD': 3},
     'mech_precision': {'MECH_PREC_F64': 0, 'MECH_PREC_F32': 1},
+    'mech_run_mode': {'MECH_RUN_FULL_BATCH': 0, 'MECH_RUN_MINIBATCH': 1, 'MECH_RUN_ONLINE': 2, 'MECH_RUN_GRADIENT_FLOW': 3},
+    'mech_run_opt': {'MECH_RUN_MODE': 0, 'MECH_RUN_BATCH': 1, 'MECH_RUN_MAX_STEPS': 2, 'MECH_RUN_MAX_TIME': 3, 'MECH_RUN_MAX_SAMPLES': 4, 'MECH_RUN_LOSS_TARGET': 5, 'MECH_RUN_PROBE_EVERY': 6, 'MECH_RUN_PROBE_LOG_POINTS': 7, 'MECH_RUN_PROBE_LOG_START': 8, 'MECH_RUN_GF_PROBE_DT': 9, 'MECH_RUN_AXIS': 10, 'MECH_RUN_ALPHA_N': 11, 'MECH_RUN_GF_RTOL': 12, 'MECH_RUN_GF_ATOL': 13, 'MECH_RUN_GF_STABILITY': 14, 'MECH_RUN_EVAL_TRAIN_FULL': 15, 'MECH_RUN_LR_FROM_PARAMETRIZATION': 16, 'MECH_RUN_SAMPLING': 17},
+    'mech_run_stop': {'MECH_RUN_STOP_NONE': 0, 'MECH_RUN_STOP_MAX_STEPS': 1, 'MECH_RUN_STOP_MAX_TIME': 2, 'MECH_RUN_STOP_MAX_SAMPLES': 3, 'MECH_RUN_STOP_LOSS_TARGET': 4, 'MECH_RUN_STOP_CALLBACK': 5, 'MECH_RUN_STOP_DIVERGED': 6, 'MECH_RUN_STOP_ERROR': 7},
     'mech_sampling': {'MECH_SAMPLE_WITH_REPLACEMENT': 0, 'MECH_SAMPLE_WITHOUT_REPLACEMENT': 1, 'MECH_SAMPLE_FULL': 2},
+    'mech_slq_opt': {'MECH_SLQ_PROBES': 0, 'MECH_SLQ_NOPTS': 1},
+    'mech_slq_probes': {'MECH_SLQ_RADEMACHER': 0, 'MECH_SLQ_GAUSSIAN': 1},
+    'mech_slq_stat': {'MECH_SLQ_STAT_MATVECS': 0, 'MECH_SLQ_STAT_PROBES': 1},
     'mech_status': {'MECH_OK': 0, 'MECH_STOPPED': 1, 'MECH_EINVAL': -1, 'MECH_ENOMEM': -2, 'MECH_ESHAPE': -3, 'MECH_ERANGE': -4, 'MECH_ENONFINITE': -5, 'MECH_EOVERFLOW': -6, 'MECH_EIO': -7, 'MECH_EFORMAT': -8, 'MECH_ENOTFOUND': -9, 'MECH_ESTATE': -10, 'MECH_ENOCONV': -11, 'MECH_EDIVERGED': -12, 'MECH_ECALLBACK': -13, 'MECH_ELINALG': -14, 'MECH_EUNSUPPORTED': -15, 'MECH_EVERSION': -16},
     'mech_trace_format': {'MECH_TRACE_AUTO': 0, 'MECH_TRACE_CSV': 1, 'MECH_TRACE_JSONL': 2, 'MECH_TRACE_NPY': 3, 'MECH_TRACE_NPZ': 4},
 }
@@ -330,9 +446,12 @@ ENUMS = {
 OPTION_ENUMS = {
     'mech_ctx_opt': {'kind': 'MECH_KIND_CTX', 'handle': 'mech_ctx', 'accessors': {'get_f64': 'mech_ctx_get_f64', 'get_i64': 'mech_ctx_get_i64', 'set_f64': 'mech_ctx_set_f64', 'set_i64': 'mech_ctx_set_i64'}},
     'mech_data_opt': {'kind': 'MECH_KIND_DATA', 'handle': 'mech_data', 'accessors': {'get_f64': 'mech_data_get_f64', 'get_i64': 'mech_data_get_i64', 'set_f64': 'mech_data_set_f64', 'set_i64': 'mech_data_set_i64'}},
+    'mech_lanczos_opt': {'kind': 'MECH_KIND_LANCZOS', 'handle': 'mech_lanczos', 'accessors': {'get_f64': 'mech_lanczos_get_f64', 'get_i64': 'mech_lanczos_get_i64', 'set_f64': 'mech_lanczos_set_f64', 'set_i64': 'mech_lanczos_set_i64'}},
     'mech_model_opt': {'kind': 'MECH_KIND_MODEL', 'handle': 'mech_model', 'accessors': {'get_f64': 'mech_model_get_f64', 'get_i64': 'mech_model_get_i64', 'set_f64': 'mech_model_set_f64', 'set_i64': 'mech_model_set_i64'}},
     'mech_ode_opt': {'kind': 'MECH_KIND_ODE', 'handle': 'mech_ode', 'accessors': {'get_f64': 'mech_ode_get_f64', 'get_i64': 'mech_ode_get_i64', 'set_f64': 'mech_ode_set_f64', 'set_i64': 'mech_ode_set_i64'}},
     'mech_optimizer_opt': {'kind': 'MECH_KIND_OPTIMIZER', 'handle': 'mech_optimizer', 'accessors': {'get_f64': 'mech_optimizer_get_f64', 'get_i64': 'mech_optimizer_get_i64', 'set_f64': 'mech_optimizer_set_f64', 'set_i64': 'mech_optimizer_set_i64'}},
+    'mech_run_opt': {'kind': 'MECH_KIND_RUN', 'handle': 'mech_run', 'accessors': {'get_f64': 'mech_run_get_f64', 'get_i64': 'mech_run_get_i64', 'set_f64': 'mech_run_set_f64', 'set_i64': 'mech_run_set_i64'}},
+    'mech_slq_opt': {'kind': 'MECH_KIND_SLQ', 'handle': 'mech_slq', 'accessors': {'get_i64': 'mech_slq_get_i64', 'set_i64': 'mech_slq_set_i64'}},
 }
 
 # ---- opaque handles: an instance is a `mech_x *` ----
@@ -343,6 +462,61 @@ class mech_ctx(c_void_p):
 
 
 class mech_data(c_void_p):
+    pass
+
+
+# tr(H) from products with random sign (Rademacher) vectors.
+#  - sketch == 0: Hutchinson. Each probe z gives z^T H z; the estimate is
+#    their mean, the standard error their sample standard deviation over
+#    sqrt(n_probes). Products: n_probes.
+#  - sketch = s > 0: Hutch++ (Meyer, Musco, Musco & Woodruff 2021). Q =
+#    orth(H S) for an n x s sign matrix S (directions whose norm falls below
+#    1e-12 of the largest are dropped), the trace of Q^T H Q exactly, plus
+#    Hutchinson on (I - QQ^T) H (I - QQ^T) with n_probes fresh probes; the
+#    standard error is that of the stochastic part. Products: 2 s + n_probes
+#    (fewer if the sketch has lower rank).
+# The standard error needs n_probes >= 2 (NaN otherwise).
+class mech_hutchinson(c_void_p):
+    pass
+
+
+# Thick-restart Lanczos (Wu & Simon 2000) with full reorthogonalization
+# (two passes of classical Gram-Schmidt against the whole basis) and exact
+# Rayleigh-Ritz on the projected matrix V^T H V. A Ritz pair (theta, x)
+# counts as converged when ||H x - theta x|| <= TOL * max_i |theta_i|
+# (the largest Ritz value magnitude estimates ||H||); for a symmetric H the
+# eigenvalue error is then at most that residual, and typically its square
+# over the spectral gap.
+#
+# Multiplicity: a Krylov space from one start vector holds one vector of a
+# degenerate eigenspace. When the wanted pairs first converge, the solver
+# keeps them and restarts from a fresh random vector orthogonal to them, so
+# further copies of a wanted eigenvalue (and eigenvalues the start vector
+# missed) enter; it finishes only when the wanted values no longer change
+# under such a restart. A copy can still be missed when its Ritz value stays
+# below the k-th wanted one during that deflated cycle (tight clusters at
+# the k-th position).
+#
+# When the basis size equals n the first cycle spans the whole space and
+# the result is exact Rayleigh-Ritz (an exact eigendecomposition up to
+# rounding): small operators need no special case.
+class mech_lanczos(c_void_p):
+    pass
+
+
+# Predictions of a network linearized around its initialization, trained
+# on the loss (1/2n) sum (f - y)^2 (n training points, out_dim outputs),
+# from its NTK Theta (THEORY.md section 4):
+#   gradient flow at time t (t = eta k):
+#     f_t(X) = y + e^{-Theta t/n} (f_0(X) - y),
+#     f_t(x) = f_0(x) - Theta(x, X) Theta^{-1} (I - e^{-Theta t/n}) (f_0(X) - y);
+#   k steps of gradient descent with rate eta: (I - eta Theta/n)^k in place
+#   of e^{-Theta t/n}.
+# Computed in the eigenbasis of Theta, Theta^{-1}(I - e^{-Theta t/n}) as
+# (1 - e^{-lambda t/n})/lambda per eigenvalue (limit t/n at lambda = 0), so
+# a singular Theta is fine. The handle does the eigendecomposition once;
+# each evaluation then costs O((n + m) n out_dim) and allocates nothing.
+class mech_linearized(c_void_p):
     pass
 
 
@@ -359,6 +533,26 @@ class mech_optimizer(c_void_p):
 
 
 class mech_rng(c_void_p):
+    pass
+
+
+class mech_run(c_void_p):
+    pass
+
+
+# SLQ (Ubaru, Chen & Saad 2017; used for Hessian spectra by Ghorbani,
+# Krishnan & Xiao 2019). For each probe z (Rademacher or Gaussian), m
+# Lanczos steps with full reorthogonalization from v = z / ||z|| give the
+# tridiagonal T_m; its eigenvalues are the Gauss quadrature nodes and the
+# squared first components of its unit eigenvectors the weights (summing
+# to 1 per probe), so that sum_j w_j node_j^p = v^T H^p v for p <= 2m - 1.
+# If the Krylov space is invariant after m' < m steps the run keeps m'
+# nodes (then exact for every p) and pads with node 0, weight 0.
+# The spectral density estimate is phi(x) = (1/P) sum_probes sum_j w_j
+# g_sigma(x - node_j) with g_sigma the normal density of width sigma; it
+# integrates to 1. The trace estimate is n sum_j w_j node_j averaged over
+# probes (z^T H z for Rademacher probes), with its standard error.
+class mech_slq(c_void_p):
     pass
 
 
@@ -401,6 +595,38 @@ class mech_eigenlearning_result(Structure):
         ('residual', c_double),
     ]
 
+
+# How a numerical integration converged. Set size = sizeof(mech_flow_report)
+# before the call; fields past size are not written.
+class mech_flow_report(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('steps', c_size_t),
+        ('rhs_evals', c_size_t),
+        ('error_estimate', c_double),
+    ]
+
+
+# How the dual Newton solve converged. Set size = sizeof(...) before the
+# call; fields past size are not written.
+class mech_implicit_bias_report(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('iterations', c_size_t),
+        ('residual', c_double),
+        ('decrement', c_double),
+    ]
+
+
+# Mutual-information estimates of one layer, in nats.
+class mech_information_plane(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('i_xt', c_double),
+        ('i_ty', c_double),
+        ('n_patterns', c_size_t),
+    ]
+
 # Label function of a generator ("teacher"): writes y_out (n x out_dim)
 # for inputs x (n x in_dim). Must return 0; any other value makes the
 # drawing call fail with MECH_ECALLBACK. user_data is passed back as given.
@@ -408,6 +634,10 @@ mech_label_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, c_size_t, POINTER(
 
 # Log callback: return value is ignored.
 mech_log_fn = CFUNCTYPE(c_int, c_int, c_char_p, c_void_p)
+
+# out[0..n) = H v[0..n). v and out do not overlap; v must not be modified.
+# Return 0 to continue, > 0 to stop cleanly, < 0 to abort.
+mech_matvec_fn = CFUNCTYPE(c_int, POINTER(c_double), POINTER(c_double), c_size_t, c_void_p)
 
 # Callbacks of a MECH_MODEL_CALLBACK model. Every array is row-major,
 # contiguous, owned by the library and valid only during the call; x is
@@ -429,6 +659,22 @@ mech_model_jvp_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, POINTER(c_doub
 
 mech_model_vjp_fn = CFUNCTYPE(c_int, POINTER(c_double), c_size_t, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double), c_size_t, POINTER(c_double), c_void_p)
 
+
+# With class means mu_c, their average mu_G, centered means
+# M_c = mu_c - mu_G (rows of M, C x p), Sigma_W = (1/n) sum_i
+# (h_i - mu_{y_i})(h_i - mu_{y_i})^T and Sigma_B = (1/C) M^T M:
+class mech_neural_collapse_result(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('nc1', c_double),
+        ('equinorm', c_double),
+        ('cos_mean', c_double),
+        ('equiangular_mean', c_double),
+        ('equiangular_max', c_double),
+        ('nc3', c_double),
+        ('nc4', c_double),
+    ]
+
 # Event function: writes the scalar *g_out = g(t, y). An event is a sign
 # change of g between the start and the end of an accepted step.
 mech_ode_event_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), POINTER(c_double), c_void_p)
@@ -441,13 +687,45 @@ mech_ode_observer_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), c_void_p)
 # overlap; y must not be modified.
 mech_ode_rhs_fn = CFUNCTYPE(c_int, c_double, POINTER(c_double), POINTER(c_double), c_void_p)
 
+
+# Continuous power-law fit p(x) ∝ x^-alpha for x >= x_min.
+class mech_power_law_result(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('alpha', c_double),
+        ('x_min', c_double),
+        ('ks_distance', c_double),
+        ('n_tail', c_size_t),
+        ('alpha_se', c_double),
+    ]
+
 # Progress callback: done of total units of the named task. Return 0 to
 # continue, > 0 to stop early and cleanly, < 0 to abort (MECH_ECALLBACK).
 mech_progress_fn = CFUNCTYPE(c_int, c_char_p, c_double, c_double, c_void_p)
 
+# Observer, called at each probe row: step and t are the step count and
+# the axis value of the row. 0 continue, > 0 stop, < 0 abort.
+mech_run_observer_fn = CFUNCTYPE(c_int, mech_run, c_uint64, c_double, c_void_p)
+
+
+# Spectral summary of a matrix. With singular values s_i (i < r =
+# min(m, n)) and eigenvalues lambda_i = s_i^2 (of A^T A, or of the
+# covariance up to a factor when columns are centered):
+class mech_spectrum_result(Structure):
+    _fields_ = [
+        ('size', c_size_t),
+        ('count', c_size_t),
+        ('frobenius_norm', c_double),
+        ('spectral_norm', c_double),
+        ('stable_rank', c_double),
+        ('participation_ratio', c_double),
+        ('entropy_rank', c_double),
+    ]
+
 # ---- functions: name -> (restype, ((param name, argtype), ...)) ----
 FUNCTIONS = {
     'mech_activation_name': (c_char_p, (('a', mech_activation), )),
+    'mech_agop': (mech_status, (('ctx', mech_ctx), ('grads', POINTER(c_double)), ('n', c_size_t), ('d', c_size_t), ('agop', POINTER(c_double)), )),
     'mech_axis_lookup': (mech_status, (('name', c_char_p), ('axis', POINTER(mech_axis)), )),
     'mech_axis_name': (c_char_p, (('axis', mech_axis), )),
     'mech_axpy': (mech_status, (('n', c_size_t), ('alpha', c_double), ('x', POINTER(c_double)), ('y', POINTER(c_double)), )),
@@ -455,6 +733,8 @@ FUNCTIONS = {
     'mech_blis_version': (c_char_p, ()),
     'mech_cholesky_solve': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('nrhs', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), )),
     'mech_cholesky_solve_f32': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('nrhs', c_size_t), ('a', POINTER(c_float)), ('lda', c_size_t), ('b', POINTER(c_float)), ('ldb', c_size_t), )),
+    'mech_cka': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('n', c_size_t), ('p1', c_size_t), ('y', POINTER(c_double)), ('p2', c_size_t), ('estimator', mech_hsic_estimator), ('out', POINTER(c_double)), )),
+    'mech_cka_permutation_test': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('n', c_size_t), ('p1', c_size_t), ('y', POINTER(c_double)), ('p2', c_size_t), ('estimator', mech_hsic_estimator), ('n_perm', c_size_t), ('rng', mech_rng), ('cka', POINTER(c_double)), ('p_value', POINTER(c_double)), )),
     'mech_clear_error': (None, ()),
     'mech_committee_eps_g': (mech_status, (('act', mech_committee_act), ('k', c_size_t), ('m', c_size_t), ('q', POINTER(c_double)), ('r', POINTER(c_double)), ('t', POINTER(c_double)), ('v', POINTER(c_double)), ('a', POINTER(c_double)), ('eps_g', POINTER(c_double)), )),
     'mech_committee_gaussian': (mech_status, (('act', mech_committee_act), ('which', mech_committee_integral), ('cov', POINTER(c_double)), ('out', POINTER(c_double)), )),
@@ -497,21 +777,55 @@ FUNCTIONS = {
     'mech_data_set_state': (mech_status, (('d', mech_data), ('words', POINTER(c_uint64)), ('n_words', c_size_t), )),
     'mech_data_set_teacher': (mech_status, (('d', mech_data), ('fn', mech_label_fn), ('user_data', c_void_p), ('out_dim', c_size_t), ('noise_sd', c_double), )),
     'mech_data_split': (mech_status, (('d', mech_data), ('train_fraction', c_double), ('shuffle', c_bool), ('train', POINTER(mech_data)), ('test', POINTER(mech_data)), )),
+    'mech_deep_linear_flow': (mech_status, (('ctx', mech_ctx), ('depth', c_size_t), ('widths', POINTER(c_size_t)), ('sigma_xx', POINTER(c_double)), ('sigma_yx', POINTER(c_double)), ('y_sq', c_double), ('w0', POINTER(c_double)), ('t', POINTER(c_double)), ('n_t', c_size_t), ('w_out', POINTER(c_double)), ('loss_out', POINTER(c_double)), ('report', POINTER(mech_flow_report)), )),
+    'mech_diagonal_implicit_bias': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('n', c_size_t), ('d', c_size_t), ('alpha', c_double), ('beta', POINTER(c_double)), ('report', POINTER(mech_implicit_bias_report)), )),
     'mech_dot': (mech_status, (('n', c_size_t), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_dot_f32': (mech_status, (('n', c_size_t), ('x', POINTER(c_float)), ('y', POINTER(c_float)), ('out', POINTER(c_float)), )),
+    'mech_effective_rank': (mech_status, (('eigenvalues', POINTER(c_double)), ('m', c_size_t), ('participation_ratio', POINTER(c_double)), ('entropy_rank', POINTER(c_double)), )),
     'mech_eigenlearning': (mech_status, (('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('m', c_size_t), ('n', c_double), ('ridge', c_double), ('noise_var', c_double), ('learnabilities', POINTER(c_double)), ('out', POINTER(mech_eigenlearning_result)), )),
+    'mech_gaussian_expectation': (mech_status, (('act', mech_activation), ('which', mech_gauss_moment), ('k11', c_double), ('k12', c_double), ('k22', c_double), ('nodes', c_size_t), ('out', POINTER(c_double)), )),
     'mech_gcv_estimate': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('n', c_size_t), ('y', POINTER(c_double)), ('ridges', POINTER(c_double)), ('n_ridges', c_size_t), ('estimates', POINTER(c_double)), )),
     'mech_gemm': (mech_status, (('ctx', mech_ctx), ('trans_a', c_bool), ('trans_b', c_bool), ('m', c_size_t), ('n', c_size_t), ('k', c_size_t), ('alpha', c_double), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), ('beta', c_double), ('c', POINTER(c_double)), ('ldc', c_size_t), )),
     'mech_gemm_f32': (mech_status, (('ctx', mech_ctx), ('trans_a', c_bool), ('trans_b', c_bool), ('m', c_size_t), ('n', c_size_t), ('k', c_size_t), ('alpha', c_float), ('a', POINTER(c_float)), ('lda', c_size_t), ('b', POINTER(c_float)), ('ldb', c_size_t), ('beta', c_float), ('c', POINTER(c_float)), ('ldc', c_size_t), )),
     'mech_gemv': (mech_status, (('ctx', mech_ctx), ('trans', c_bool), ('m', c_size_t), ('n', c_size_t), ('alpha', c_double), ('a', POINTER(c_double)), ('lda', c_size_t), ('x', POINTER(c_double)), ('beta', c_double), ('y', POINTER(c_double)), )),
     'mech_gemv_f32': (mech_status, (('ctx', mech_ctx), ('trans', c_bool), ('m', c_size_t), ('n', c_size_t), ('alpha', c_float), ('a', POINTER(c_float)), ('lda', c_size_t), ('x', POINTER(c_float)), ('beta', c_float), ('y', POINTER(c_float)), )),
+    'mech_hsic': (mech_status, (('ctx', mech_ctx), ('x', POINTER(c_double)), ('n', c_size_t), ('p1', c_size_t), ('y', POINTER(c_double)), ('p2', c_size_t), ('estimator', mech_hsic_estimator), ('out', POINTER(c_double)), )),
+    'mech_hutchinson_create': (mech_status, (('out', POINTER(mech_hutchinson)), ('ctx', mech_ctx), ('n', c_size_t), ('n_probes', c_size_t), ('sketch', c_size_t), )),
+    'mech_hutchinson_destroy': (None, (('h', mech_hutchinson), )),
+    'mech_hutchinson_estimate': (mech_status, (('h', mech_hutchinson), ('fn', mech_matvec_fn), ('user_data', c_void_p), ('trace', POINTER(c_double)), ('std_error', POINTER(c_double)), )),
+    'mech_hutchinson_get_stat': (mech_status, (('h', mech_hutchinson), ('key', mech_hutchinson_stat), ('value', POINTER(c_int64)), )),
+    'mech_hutchinson_last_error': (c_char_p, (('h', mech_hutchinson), )),
+    'mech_information_plane_binned': (mech_status, (('t', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('n_bins', c_size_t), ('out', POINTER(mech_information_plane)), )),
+    'mech_information_plane_kde': (mech_status, (('ctx', mech_ctx), ('t', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('noise_var', c_double), ('out', POINTER(mech_information_plane)), )),
+    'mech_kernel_distance': (mech_status, (('k1', POINTER(c_double)), ('k2', POINTER(c_double)), ('n', c_size_t), ('out', POINTER(c_double)), )),
     'mech_kernel_eigensystem': (mech_status, (('ctx', mech_ctx), ('kernel', POINTER(c_double)), ('weights', POINTER(c_double)), ('m', c_size_t), ('target', POINTER(c_double)), ('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('eigenfunctions', POINTER(c_double)), )),
+    'mech_kernel_regression': (mech_status, (('ctx', mech_ctx), ('k_train', POINTER(c_double)), ('k_test_train', POINTER(c_double)), ('y', POINTER(c_double)), ('n', c_size_t), ('m', c_size_t), ('out_dim', c_size_t), ('ridge', c_double), ('pred_test', POINTER(c_double)), )),
+    'mech_kernel_target_alignment': (mech_status, (('ctx', mech_ctx), ('k', POINTER(c_double)), ('n', c_size_t), ('y', POINTER(c_double)), ('c', c_size_t), ('centered', c_bool), ('out', POINTER(c_double)), )),
+    'mech_lanczos_create': (mech_status, (('out', POINTER(mech_lanczos)), ('ctx', mech_ctx), ('n', c_size_t), ('k', c_size_t), ('basis', c_size_t), )),
+    'mech_lanczos_destroy': (None, (('h', mech_lanczos), )),
+    'mech_lanczos_get_f64': (mech_status, (('h', mech_lanczos), ('key', mech_lanczos_opt), ('value', POINTER(c_double)), )),
+    'mech_lanczos_get_i64': (mech_status, (('h', mech_lanczos), ('key', mech_lanczos_opt), ('value', POINTER(c_int64)), )),
+    'mech_lanczos_get_stat': (mech_status, (('h', mech_lanczos), ('key', mech_lanczos_stat), ('value', POINTER(c_int64)), )),
+    'mech_lanczos_last_error': (c_char_p, (('h', mech_lanczos), )),
+    'mech_lanczos_set_f64': (mech_status, (('h', mech_lanczos), ('key', mech_lanczos_opt), ('value', c_double), )),
+    'mech_lanczos_set_i64': (mech_status, (('h', mech_lanczos), ('key', mech_lanczos_opt), ('value', c_int64), )),
+    'mech_lanczos_set_start': (mech_status, (('h', mech_lanczos), ('v', POINTER(c_double)), )),
+    'mech_lanczos_solve': (mech_status, (('h', mech_lanczos), ('fn', mech_matvec_fn), ('user_data', c_void_p), ('values', POINTER(c_double)), ('vectors', POINTER(c_double)), ('residuals', POINTER(c_double)), ('converged', POINTER(c_int)), )),
     'mech_last_error': (c_char_p, ()),
     'mech_last_status': (c_int, ()),
+    'mech_linearized_at_steps': (mech_status, (('h', mech_linearized), ('steps', c_int64), ('eta', c_double), ('f_train', POINTER(c_double)), ('f_test', POINTER(c_double)), )),
+    'mech_linearized_at_time': (mech_status, (('h', mech_linearized), ('t', c_double), ('f_train', POINTER(c_double)), ('f_test', POINTER(c_double)), )),
+    'mech_linearized_create': (mech_status, (('out', POINTER(mech_linearized)), ('ctx', mech_ctx), ('theta_train', POINTER(c_double)), ('theta_test_train', POINTER(c_double)), ('n', c_size_t), ('m', c_size_t), ('f0_train', POINTER(c_double)), ('f0_test', POINTER(c_double)), ('y', POINTER(c_double)), ('out_dim', c_size_t), )),
+    'mech_linearized_destroy': (None, (('h', mech_linearized), )),
+    'mech_linearized_eigenvalues': (mech_status, (('h', mech_linearized), ('out', POINTER(c_double)), ('n', c_size_t), )),
+    'mech_linearized_last_error': (c_char_p, (('h', mech_linearized), )),
+    'mech_linearized_predict': (mech_status, (('ctx', mech_ctx), ('theta_train', POINTER(c_double)), ('theta_test_train', POINTER(c_double)), ('n', c_size_t), ('m', c_size_t), ('f0_train', POINTER(c_double)), ('f0_test', POINTER(c_double)), ('y', POINTER(c_double)), ('out_dim', c_size_t), ('t', c_double), ('gd_steps', c_int64), ('eta', c_double), ('f_train', POINTER(c_double)), ('f_test', POINTER(c_double)), )),
+    'mech_linreg_modes': (mech_status, (('lambda', POINTER(c_double)), ('w_star', POINTER(c_double)), ('w0', POINTER(c_double)), ('d', c_size_t), ('ridge', c_double), ('noise_var', c_double), ('times', POINTER(c_double)), ('n', c_size_t), ('discrete', c_bool), ('eta', c_double), ('loss_per_mode', POINTER(c_double)), ('loss', POINTER(c_double)), ('objective', POINTER(c_double)), )),
     'mech_loss_accuracy': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('accuracy', POINTER(c_double)), )),
     'mech_loss_eval': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('value', POINTER(c_double)), ('per_example', POINTER(c_double)), ('dl_df', POINTER(c_double)), )),
     'mech_loss_hvp_output': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('r', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_loss_name': (c_char_p, (('loss', mech_loss), )),
+    'mech_matrix_spectrum': (mech_status, (('ctx', mech_ctx), ('a', POINTER(c_double)), ('m', c_size_t), ('n', c_size_t), ('center_columns', c_bool), ('singular_values', POINTER(c_double)), ('out', POINTER(mech_spectrum_result)), )),
     'mech_model_activations': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('layer', c_size_t), ('out', POINTER(c_double)), )),
     'mech_model_create': (mech_status, (('out', POINTER(mech_model)), ('ctx', mech_ctx), ('kind', mech_model_kind), )),
     'mech_model_destroy': (None, (('m', mech_model), )),
@@ -539,6 +853,7 @@ FUNCTIONS = {
     'mech_model_num_layers': (c_size_t, (('m', mech_model), )),
     'mech_model_num_lr_groups': (c_size_t, (('m', mech_model), )),
     'mech_model_num_params': (c_size_t, (('m', mech_model), )),
+    'mech_model_reinit': (mech_status, (('m', mech_model), ('stream', c_uint64), )),
     'mech_model_save': (mech_status, (('m', mech_model), ('path', c_char_p), )),
     'mech_model_set_alignment': (mech_status, (('m', mech_model), ('u', POINTER(c_double)), ('v', POINTER(c_double)), ('rank', c_size_t), )),
     'mech_model_set_callbacks': (mech_status, (('m', mech_model), ('n_params', c_size_t), ('forward', mech_model_forward_fn), ('vjp', mech_model_vjp_fn), ('jvp', mech_model_jvp_fn), ('hvp2', mech_model_hvp2_fn), ('user_data', c_void_p), )),
@@ -549,6 +864,9 @@ FUNCTIONS = {
     'mech_model_set_widths': (mech_status, (('m', mech_model), ('widths', POINTER(c_size_t)), ('n', c_size_t), )),
     'mech_model_setup': (mech_status, (('m', mech_model), )),
     'mech_model_vjp': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('u', POINTER(c_double)), ('grad', POINTER(c_double)), )),
+    'mech_neural_collapse': (mech_status, (('ctx', mech_ctx), ('h', POINTER(c_double)), ('n', c_size_t), ('p', c_size_t), ('labels', POINTER(c_int64)), ('n_classes', c_size_t), ('w', POINTER(c_double)), ('bias', POINTER(c_double)), ('out', POINTER(mech_neural_collapse_result)), )),
+    'mech_nfa_correlation': (mech_status, (('ctx', mech_ctx), ('w1', POINTER(c_double)), ('k', c_size_t), ('d', c_size_t), ('agop', POINTER(c_double)), ('pearson', POINTER(c_double)), ('cosine', POINTER(c_double)), )),
+    'mech_nngp_ntk': (mech_status, (('ctx', mech_ctx), ('act', mech_activation), ('depth', c_size_t), ('sigma_w2', c_double), ('sigma_b2', c_double), ('x1', POINTER(c_double)), ('n1', c_size_t), ('x2', POINTER(c_double)), ('n2', c_size_t), ('dim', c_size_t), ('nngp', POINTER(c_double)), ('ntk', POINTER(c_double)), )),
     'mech_ode_create': (mech_status, (('out', POINTER(mech_ode)), ('ctx', mech_ctx), ('dim', c_size_t), ('rhs', mech_ode_rhs_fn), ('user_data', c_void_p), )),
     'mech_ode_destroy': (None, (('ode', mech_ode), )),
     'mech_ode_get_event': (mech_status, (('ode', mech_ode), ('i', c_size_t), ('t', POINTER(c_double)), ('direction', POINTER(c_int)), )),
@@ -592,6 +910,7 @@ FUNCTIONS = {
     'mech_option_type': (mech_status, (('kind', mech_kind), ('key', c_int), ('type', POINTER(mech_opt_type)), )),
     'mech_param_rule': (mech_status, (('p', mech_parametrization), ('fam', mech_optimizer_family), ('role', mech_layer_role), ('fan_in', c_double), ('fan_out', c_double), ('base_fan_in', c_double), ('base_fan_out', c_double), ('init_var', POINTER(c_double)), ('multiplier', POINTER(c_double)), ('lr_scale', POINTER(c_double)), )),
     'mech_parametrization_name': (c_char_p, (('p', mech_parametrization), )),
+    'mech_power_law_fit': (mech_status, (('values', POINTER(c_double)), ('m', c_size_t), ('min_tail', c_size_t), ('out', POINTER(mech_power_law_result)), )),
     'mech_rng_below': (mech_status, (('rng', mech_rng), ('bound', c_uint64), ('out', POINTER(c_uint64)), )),
     'mech_rng_create': (mech_status, (('out', POINTER(mech_rng)), ('ctx', mech_ctx), ('stream', c_uint64), )),
     'mech_rng_create_seeded': (mech_status, (('out', POINTER(mech_rng)), ('seed', c_uint64), ('stream', c_uint64), )),
@@ -607,6 +926,44 @@ FUNCTIONS = {
     'mech_rng_u32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_uint32)), ('n', c_size_t), )),
     'mech_rng_uniform': (mech_status, (('rng', mech_rng), ('out', POINTER(c_double)), ('n', c_size_t), )),
     'mech_rng_uniform_f32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_float)), ('n', c_size_t), )),
+    'mech_run_create': (mech_status, (('out', POINTER(mech_run)), ('ctx', mech_ctx), ('model', mech_model), ('loss', mech_loss), ('train', mech_data), ('opt', mech_optimizer), )),
+    'mech_run_destroy': (None, (('r', mech_run), )),
+    'mech_run_diverged_step': (mech_status, (('r', mech_run), ('step', POINTER(c_uint64)), )),
+    'mech_run_ensemble': (mech_status, (('r', mech_run), ('seeds', POINTER(c_uint64)), ('n', c_size_t), ('out', POINTER(mech_trace)), )),
+    'mech_run_execute': (mech_status, (('r', mech_run), )),
+    'mech_run_get_f64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', POINTER(c_double)), )),
+    'mech_run_get_i64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', POINTER(c_int64)), )),
+    'mech_run_last_error': (c_char_p, (('r', mech_run), )),
+    'mech_run_load_checkpoint': (mech_status, (('r', mech_run), ('path', c_char_p), )),
+    'mech_run_mode_name': (c_char_p, (('mode', mech_run_mode), )),
+    'mech_run_save_checkpoint': (mech_status, (('r', mech_run), ('path', c_char_p), )),
+    'mech_run_set_f64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', c_double), )),
+    'mech_run_set_i64': (mech_status, (('r', mech_run), ('key', mech_run_opt), ('value', c_int64), )),
+    'mech_run_set_observer': (mech_status, (('r', mech_run), ('fn', mech_run_observer_fn), ('user_data', c_void_p), )),
+    'mech_run_set_probe_times': (mech_status, (('r', mech_run), ('t', POINTER(c_double)), ('n', c_size_t), )),
+    'mech_run_set_test_data': (mech_status, (('r', mech_run), ('test', mech_data), )),
+    'mech_run_setup': (mech_status, (('r', mech_run), )),
+    'mech_run_step_count': (mech_status, (('r', mech_run), ('steps', POINTER(c_uint64)), )),
+    'mech_run_stop_reason': (mech_status, (('r', mech_run), ('reason', POINTER(mech_run_stop)), )),
+    'mech_run_take_trace': (mech_status, (('r', mech_run), ('out', POINTER(mech_trace)), )),
+    'mech_run_time': (mech_status, (('r', mech_run), ('t', POINTER(c_double)), )),
+    'mech_run_trace': (mech_status, (('r', mech_run), ('out', POINTER(mech_trace)), )),
+    'mech_saxe_learning_time': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('uf', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t_out', POINTER(c_double)), )),
+    'mech_saxe_loss': (mech_status, (('s', POINTER(c_double)), ('u', POINTER(c_double)), ('n_modes', c_size_t), ('n_t', c_size_t), ('y_sq', c_double), ('loss', POINTER(c_double)), )),
+    'mech_saxe_modes': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t', POINTER(c_double)), ('n_t', c_size_t), ('u', POINTER(c_double)), ('report', POINTER(mech_flow_report)), )),
+    'mech_saxe_schedule': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t_half', POINTER(c_double)), )),
+    'mech_slq_create': (mech_status, (('out', POINTER(mech_slq)), ('ctx', mech_ctx), ('n', c_size_t), ('n_probes', c_size_t), ('steps', c_size_t), )),
+    'mech_slq_density': (mech_status, (('h', mech_slq), ('grid', POINTER(c_double)), ('count', c_size_t), ('sigma', c_double), ('out', POINTER(c_double)), )),
+    'mech_slq_destroy': (None, (('h', mech_slq), )),
+    'mech_slq_get_i64': (mech_status, (('h', mech_slq), ('key', mech_slq_opt), ('value', POINTER(c_int64)), )),
+    'mech_slq_get_nodes': (mech_status, (('h', mech_slq), ('nodes', POINTER(c_double)), ('weights', POINTER(c_double)), )),
+    'mech_slq_get_probe': (mech_status, (('h', mech_slq), ('p', c_size_t), ('v', POINTER(c_double)), )),
+    'mech_slq_get_stat': (mech_status, (('h', mech_slq), ('key', mech_slq_stat), ('value', POINTER(c_int64)), )),
+    'mech_slq_last_error': (c_char_p, (('h', mech_slq), )),
+    'mech_slq_moments': (mech_status, (('h', mech_slq), ('count', c_size_t), ('out', POINTER(c_double)), )),
+    'mech_slq_run': (mech_status, (('h', mech_slq), ('fn', mech_matvec_fn), ('user_data', c_void_p), )),
+    'mech_slq_set_i64': (mech_status, (('h', mech_slq), ('key', mech_slq_opt), ('value', c_int64), )),
+    'mech_slq_trace': (mech_status, (('h', mech_slq), ('trace', POINTER(c_double)), ('std_error', POINTER(c_double)), )),
     'mech_status_name': (c_char_p, (('status', c_int), )),
     'mech_status_str': (c_char_p, (('status', c_int), )),
     'mech_svd': (mech_status, (('ctx', mech_ctx), ('m', c_size_t), ('n', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('s', POINTER(c_double)), ('u', POINTER(c_double)), ('vt', POINTER(c_double)), )),
@@ -641,6 +998,7 @@ FUNCTIONS = {
     'mech_trace_value': (mech_status, (('tr', mech_trace), ('row', c_size_t), ('col', c_size_t), ('value', POINTER(c_double)), )),
     'mech_version': (c_int, ()),
     'mech_version_string': (c_char_p, ()),
+    'mech_weight_power_law': (mech_status, (('ctx', mech_ctx), ('w', POINTER(c_double)), ('m', c_size_t), ('n', c_size_t), ('min_tail', c_size_t), ('eigenvalues', POINTER(c_double)), ('out', POINTER(mech_power_law_result)), )),
 }
 
 

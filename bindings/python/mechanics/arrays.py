@@ -6,6 +6,14 @@ import sys
 
 from .errors import ShapeError
 
+def _same_items(fmt):
+    """Struct formats describing the same native items as fmt: numpy
+    reports int64 as 'l' where C long is 64 bits."""
+    if fmt == "q" and ctypes.sizeof(ctypes.c_long) == 8:
+        return ("q", "l")
+    return (fmt,)
+
+
 # ctypes type -> (struct format accepted from buffers, numpy typestr)
 _LE = sys.byteorder == "little"
 _FORMATS = {
@@ -148,7 +156,7 @@ def as_input(obj, name, ndim=None, ctype=ctypes.c_double):
                 f"(numpy array, array.array({fmt!r}), memoryview) or a list, "
                 f"got {type(obj).__name__}") from None
         got = mv.format
-        if got.lstrip("@=<>!") != fmt or got[:-1] not in _NATIVE_PREFIXES \
+        if got.lstrip("@=<>!") not in _same_items(fmt) or got[:-1] not in _NATIVE_PREFIXES \
                 or mv.itemsize != ctypes.sizeof(ctype):
             raise TypeError(
                 f"{name}: expected items of format {fmt!r} ({ctype.__name__}, "

@@ -29,6 +29,8 @@ _SOURCES = {
     "mech_ownership": ("MECH_", None),
     "mech_parametrization": ("MECH_PARAM_", "mech_parametrization_name"),
     "mech_precision": ("MECH_PREC_", None),
+    "mech_run_mode": ("MECH_RUN_", "mech_run_mode_name"),
+    "mech_run_stop": ("MECH_RUN_STOP_", None),
     "mech_sampling": ("MECH_SAMPLE_", None),
     "mech_trace_format": ("MECH_TRACE_", None),
 }

@@ -202,6 +202,11 @@ class Model(Handle):
         data, shape = as_input(value, "params", 1)
         check(lib().mech_model_set_params(self.handle, data, shape[0]))
 
+    def reinit(self, stream):
+        """Draws every parameter again, as a fresh model with
+        init_stream=stream would have them (not for callback models)."""
+        check(lib().mech_model_reinit(self.handle, stream))
+
     # ---- execution ----
     def _x(self, x, name="x"):
         data, shape = as_input(x, name)

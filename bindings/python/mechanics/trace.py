@@ -40,6 +40,20 @@ class Trace(Handle):
         Handle.__init__(obj, ptr)
         return obj
 
+    @classmethod
+    def _borrow(cls, ptr, owner):
+        """A view of a trace owned by another handle (kept alive by the
+        view); close() drops the view without freeing the trace."""
+        obj = cls._adopt(ptr)
+        obj._owner = owner
+        return obj
+
+    def close(self):
+        if getattr(self, "_owner", None) is not None:
+            self._ptr = self._owner = None
+            return
+        super().close()
+
     # ---- structure ----
     @property
     def axis(self):

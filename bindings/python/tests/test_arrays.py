@@ -90,3 +90,12 @@ def test_array_sequence_protocol():
     a.ctypes_data[2] = 4.0
     assert len(a) == 3 and a[2] == 4.0 and list(a) == [0.0, 0.0, 4.0]
     assert Array((2, 2))[1] == [0.0, 0.0]
+
+
+def test_numpy_int64_is_taken_without_a_copy():
+    np = pytest.importorskip("numpy")
+    from mechanics.arrays import as_input
+    import ctypes
+    labels = np.arange(6, dtype=np.int64)
+    data, shape = as_input(labels, "labels", 1, ctypes.c_int64)
+    assert shape == (6,) and list(data) == list(range(6))
