@@ -36,7 +36,7 @@ __all__ = [
     "SizeOverflowError", "StateError", "Trace", "UnsupportedError",
     "VersionMismatchError", "blis_version", "check", "cholesky_solve", "compare",
     "compare_arrays", "diagonal_implicit_bias", "enums", "gemm", "lib", "library_path",
-    "linalg", "missing_functions", "onehot_to_class", "param_rule", "svd", "syev",
+    "linalg", "linreg_modes", "missing_functions", "onehot_to_class", "param_rule", "saxe_modes", "svd", "syev",
     "theory", "theory_deep", "version",
 ]
 

@@ -96,3 +96,48 @@ def test_ensemble_and_bad_input():
         Run(model, "mse", data, None, max_steps=1)  # discrete mode without optimizer
     with pytest.raises(mechanics.StateError):
         Run(model, "mse", data, Optimizer("gd", model.num_params))  # no stop condition
+
+
+def test_checkpoint_resumes_exactly_and_trace_view_lifetime(tmp_path):
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((24, 3)), rng.standard_normal((24, 1))
+
+    def make():
+        model = Model("mlp", [3, 6, 1], activation="tanh")
+        data = Data.from_arrays(x, y)
+        run = Run(model, "mse", data, Optimizer("adam", model.num_params, lr=0.01),
+                  mode="minibatch", batch=8, max_steps=10, probe_every=5)
+        return model, run
+    model_a, a = make()
+    a.execute()
+    a.save_checkpoint(tmp_path / "run.ckpt")
+    a.execute(max_steps=20)
+    model_b, b = make()
+    b.load_checkpoint(tmp_path / "run.ckpt")
+    assert b.step_count == 10
+    b.execute(max_steps=20)
+    np.testing.assert_array_equal(model_b.params, model_a.params)  # bit for bit
+    assert b.trace["train_loss"].tolist() == a.trace["train_loss"].tolist()
+    view = a.trace
+    a.close()
+    with pytest.raises(mechanics.StateError):
+        view["train_loss"]  # the run owned it
+
+
+def test_gradient_flow_on_time_axis():
+    # linear model, gradient flow on (1/2n)|Xw - y|^2 with X^T X / n = I:
+    # w(t) = w* + (w(0) - w*) e^{-t}, so the loss decays as e^{-2t}
+    x = np.sqrt(2.0) * np.eye(2)
+    y = np.array([[1.0], [-1.0]])
+    model = Model("linear", [2, 1])
+    w0 = np.asarray(model.params).copy()
+    w_star = np.array([1.0, -1.0]) / np.sqrt(2.0)
+    run = Run(model, "mse", Data.from_arrays(x, y), mode="gradient_flow", max_time=2.0,
+              gf_probe_dt=1.0).execute()
+    tr = run.trace
+    assert tr.axis == "time" and tr.time.tolist() == [0.0, 1.0, 2.0]
+    loss = np.asarray(tr["train_loss"])
+    np.testing.assert_allclose(loss[1:] / loss[0], np.exp(-2.0 * np.array([1.0, 2.0])),
+                               rtol=1e-7)  # GF tolerances 1e-9 / 1e-12
+    np.testing.assert_allclose(model.params, w_star + (w0 - w_star) * np.exp(-2.0),
+                               rtol=1e-7, atol=1e-10)
