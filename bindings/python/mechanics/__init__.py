@@ -15,22 +15,29 @@ from .errors import (CallbackError, DivergedError, FileIOError, FormatError,
 from .handle import Handle, Option
 from .context import Context
 from .rng import Rng
-from . import laws, linalg
+from . import enums, laws, linalg, metrics, theory, theory_deep
 from .linalg import cholesky_solve, gemm, svd, syev
-from . import theory_deep
 from .theory_deep import diagonal_implicit_bias, linreg_modes, saxe_modes
+from .trace import Comparison, Trace, compare, compare_arrays
+from .model import Model, param_rule
+from .data import Data, onehot_to_class
+from .optim import Optimizer
+from .ode import Ode
+from .run import Run
 
 __version__ = _abi.MECH_VERSION_STRING
 __all__ = [
-    "Array", "CallbackError", "Context", "DivergedError", "FileIOError", "FormatError",
-    "Handle", "InvalidArgumentError", "LibraryNotFoundError", "LinAlgError",
-    "MechanicsError", "NoConvergenceError", "NonFiniteError", "NotFoundError", "Option",
-    "OutOfMemoryError", "RangeError", "Rng", "ShapeError", "SizeOverflowError",
-    "StateError", "UnsupportedError", "VersionMismatchError", "blis_version", "check",
-    "cholesky_solve", "diagonal_implicit_bias", "gemm", "lib", "library_path", "linalg", "missing_functions",
-    "svd", "syev", "theory_deep", "version",
-    "cholesky_solve", "gemm", "laws", "lib", "library_path", "linalg", "missing_functions",
-    "svd", "syev", "version",
+    "Array", "CallbackError", "Comparison", "Context", "Data", "DivergedError",
+    "FileIOError", "FormatError", "Handle", "InvalidArgumentError",
+    "LibraryNotFoundError", "LinAlgError", "MechanicsError", "Model",
+    "NoConvergenceError", "NonFiniteError", "NotFoundError", "Ode", "Option",
+    "Optimizer", "OutOfMemoryError", "RangeError", "Rng", "Run", "ShapeError",
+    "SizeOverflowError", "StateError", "Trace", "UnsupportedError",
+    "VersionMismatchError", "blis_version", "check", "cholesky_solve", "compare",
+    "compare_arrays", "diagonal_implicit_bias", "enums", "gemm", "laws", "lib",
+    "library_path", "linalg", "linreg_modes", "metrics", "missing_functions",
+    "onehot_to_class", "param_rule", "saxe_modes", "svd", "syev", "theory",
+    "theory_deep", "version",
 ]
 
 lib()  # fail at import, not at first use, when the library is missing or wrong

@@ -9,7 +9,7 @@ mech_option_lookup / mech_option_type and call the typed accessor.
 """
 import ctypes
 
-from . import _abi
+from . import _abi, enums
 from ._loader import lib
 from .errors import StateError, UnsupportedError, check
 
@@ -48,6 +48,9 @@ class Option:
 
 class Handle:
     _prefix = None  # C prefix: "ctx" for mech_ctx_* (set by subclasses)
+    # Integer options holding a C enum: option name -> enum name (for
+    # enums.table). set() accepts the value's name, get() returns it.
+    _enum_options = {}
 
     def __init__(self, ptr):
         """Takes ownership of ptr (an instance of the _abi handle type)."""
@@ -125,6 +128,8 @@ class Handle:
     def set(self, name, value):
         """Sets an option by name (its type comes from the library)."""
         key, suffix = self._key(name)
+        if name in self._enum_options and suffix == "i64":
+            value = enums.value(self._enum_options[name], value, f"option '{name}'")
         fn = self._accessor("set", suffix, name)
         check(fn(self.handle, key, _to_c(suffix, name, value)))
 
@@ -132,6 +137,8 @@ class Handle:
         key, suffix = self._key(name)
         out = _GET_OUT[suffix]()
         check(self._accessor("get", suffix, name)(self.handle, key, ctypes.byref(out)))
+        if name in self._enum_options and suffix == "i64":
+            return enums.name(self._enum_options[name], out.value)
         return _from_c(suffix, out.value)
 
     @classmethod
