@@ -2,8 +2,8 @@
 # install-test.sh BUILD_DIR: installs the build into a scratch root, then
 # builds examples/hello.c and examples/train_teacher.c with nothing but
 # `pkg-config --cflags --libs mechanics` and runs them, runs the installed
-# mechanics command, and checks
-# that every public header was installed. Last line: "PASSED FAILED".
+# mechanics command, and checks that every public header was installed.
+# Last line: "PASSED FAILED".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=$1
