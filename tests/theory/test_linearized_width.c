@@ -2,10 +2,9 @@
  * gradient descent: an MLP of the models module (one hidden layer,
  * MECH_PARAM_NTK with sigma_w = sqrt(sigma_w2), sigma_b = sqrt(sigma_b2),
  * biases on: the convention of kernels.h; relu and erf) is trained on the
- * 1/2-MSE loss,
- * and its train and test outputs are compared with mech_linearized_*
- * driven by the analytic NTK (mech_nngp_ntk) and the network's own outputs
- * at initialization. Slow suite. */
+ * 1/2-MSE loss, and its train and test outputs are compared with
+ * mech_linearized_* driven by the analytic NTK (mech_nngp_ntk) and the
+ * network's own outputs at initialization. Slow suite. */
 #include <stdio.h>
 
 #include "harness.h"
