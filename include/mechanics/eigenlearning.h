@@ -45,6 +45,29 @@ MECH_API mech_status mech_eigenlearning(const double *eigenvalues, const double 
                                         double *learnabilities,
                                         mech_eigenlearning_result *out);
 
+/* Predicts the errors of random-feature ridge regression (Simon, Karkada,
+ * Ghosh & Belkin 2024): the predictor K_k(x, X)(K_k(X, X) + ridge I)^-1 y
+ * with the kernel K_k(x, x') = (1/k) sum_j g_j(x) g_j(x') of k random
+ * features whose average over the features is the kernel with the given
+ * eigensystem (eigenvalues, coefficients, m as for mech_eigenlearning).
+ * Averaged over data and features; the limit k -> Inf is
+ * mech_eigenlearning. k > 0 is real-valued like n.
+ * Unknowns (kappa, gamma): sum L_i + ridge/kappa = n and
+ * sum L_i + k kappa/gamma = k with L_i = lambda_i/(lambda_i + gamma).
+ * Fields of out: kappa (0 when ridge = 0 and n > k), e0, test_mse (noisy
+ * labels), train_mse = ((n - sum L_i)/n)^2 test_mse, sum_learnability =
+ * sum L_i, iterations, residual of the equation solved. gamma (may be
+ * NULL) receives gamma, the effective regularization of the features' own
+ * kernel.
+ * Errors: as mech_eigenlearning; also MECH_ENONFINITE for k not finite,
+ * MECH_ERANGE for k <= 0, and for ridge = 0 with n = k (the interpolation
+ * threshold) or with min(n, k) at least the number of positive
+ * eigenvalues. */
+MECH_API mech_status mech_rf_eigenlearning(const double *eigenvalues, const double *coefficients,
+                                           size_t m, double n, double k, double ridge,
+                                           double noise_var, double *gamma,
+                                           mech_eigenlearning_result *out);
+
 /* Eigensystem of a kernel on a finite measure: points x_1..x_M with
  * weights p_j (NULL: uniform 1/M; otherwise >= 0 summing to 1 within 1e-12).
  * kernel: M x M symmetric matrix K(x_i, x_j). eigenvalues (M, descending)

@@ -1,14 +1,12 @@
-/* Eigenlearning: the KRR and random-feature ridge predictions of
- * THEORY.md section 3, from a kernel eigensystem. */
+/* Eigenlearning: the KRR prediction of THEORY.md section 3 from a kernel
+ * eigensystem, and the helpers the random-feature variant shares. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mechanics/eigenlearning.h"
-#include "internal.h"
+#include "eigenlearning_internal.h"
 
-/* sum_i lambda_i / (lambda_i + kappa) and sum_i of its square. */
-static void learnability_sums(const double *lam, size_t m, double kappa, double *z, double *q)
+void mech__learnability_sums(const double *lam, size_t m, double kappa, double *z, double *q)
 {
     double s = 0.0, s2 = 0.0;
     for (size_t i = 0; i < m; i++) {
@@ -20,13 +18,8 @@ static void learnability_sums(const double *lam, size_t m, double kappa, double 
     if (q) *q = s2;
 }
 
-/* Decreasing in log(kappa); its root is the effective regularization. */
-typedef double (*root_fn)(double log_kappa, const void *data);
-
-/* Bisection in log space on a function that is positive at the left end and
- * negative at the right end, polished to full precision. */
-static mech_status solve_log_root(root_fn f, const void *data, double lo, double hi,
-                                  double *root, int *iters)
+mech_status mech__solve_log_root(mech__root_fn f, const void *data, double lo, double hi,
+                                 double *root, int *iters)
 {
     int it = 0;
     while (f(lo, data) <= 0.0 && it < 400) lo -= 4.0, it++;
@@ -53,12 +46,13 @@ static double krr_condition(double log_kappa, const void *data)
 {
     const krr_problem *p = data;
     double kappa = exp(log_kappa), z;
-    learnability_sums(p->lam, p->m, kappa, &z, NULL);
+    mech__learnability_sums(p->lam, p->m, kappa, &z, NULL);
     return z + p->ridge / kappa - p->n;
 }
 
-static mech_status check_spectrum(const double *lam, const double *v, size_t m, double n,
-                                  double ridge, double noise_var, size_t *positive)
+mech_status mech__check_spectrum(const double *lam, const double *v, size_t m, double n,
+                                 double ridge, double noise_var, size_t *positive,
+                                 double *lmax)
 {
     MECH_CHECK_PTR(NULL, lam);
     MECH_CHECK_PTR(NULL, v);
@@ -72,19 +66,17 @@ static mech_status check_spectrum(const double *lam, const double *v, size_t m, 
                           "need n > 0, ridge >= 0, noise_var >= 0 (got %g, %g, %g)", n,
                           ridge, noise_var);
     size_t pos = 0;
+    double top = 0.0;
     for (size_t i = 0; i < m; i++) {
+        top = fmax(top, lam[i]);
         if (lam[i] < 0.0)
             return mech__fail(NULL, MECH_ERANGE, "eigenvalues[%zu] = %g is negative", i,
                               lam[i]);
         pos += lam[i] > 0.0;
     }
     if (pos == 0) return mech__fail(NULL, MECH_ERANGE, "every eigenvalue is zero");
-    if (ridge == 0.0 && n >= (double)pos)
-        return mech__fail(NULL, MECH_ERANGE,
-                          "ridgeless eigenlearning needs n < %zu (the number of positive "
-                          "eigenvalues); got n = %g",
-                          pos, n);
     *positive = pos;
+    *lmax = top;
     return MECH_OK;
 }
 
@@ -93,7 +85,7 @@ static void fill_result(const double *lam, const double *v, size_t m, double n, 
                         mech_eigenlearning_result *out)
 {
     double z, q, bias = 0.0;
-    learnability_sums(lam, m, kappa, &z, &q);
+    mech__learnability_sums(lam, m, kappa, &z, &q);
     for (size_t i = 0; i < m; i++) {
         double l = lam[i] / (lam[i] + kappa);
         if (learn) learn[i] = l;
@@ -112,6 +104,11 @@ static void fill_result(const double *lam, const double *v, size_t m, double n, 
         .iterations = iters,
         .residual = fabs(z + ridge / kappa - n) / n,
     };
+    mech__store_result(r, out);
+}
+
+void mech__store_result(mech_eigenlearning_result r, mech_eigenlearning_result *out)
+{
     size_t keep = out->size < sizeof r ? out->size : sizeof r;
     r.size = out->size;
     memcpy(out, &r, keep);
@@ -123,16 +120,21 @@ MECH_API mech_status mech_eigenlearning(const double *eigenvalues, const double 
                                         mech_eigenlearning_result *out)
 {
     size_t pos = 0;
+    double lmax = 0.0;
     MECH_CHECK_PTR(NULL, out);
-    MECH_TRY(check_spectrum(eigenvalues, coefficients, m, n, ridge, noise_var, &pos));
+    MECH_TRY(mech__check_spectrum(eigenvalues, coefficients, m, n, ridge, noise_var, &pos,
+                                  &lmax));
     if (out->size < sizeof(size_t))
         return mech__fail(NULL, MECH_EINVAL, "out->size must be set to sizeof(*out)");
-    double lmax = 0.0;
-    for (size_t i = 0; i < m; i++) lmax = fmax(lmax, eigenvalues[i]);
+    if (ridge == 0.0 && n >= (double)pos)
+        return mech__fail(NULL, MECH_ERANGE,
+                          "ridgeless eigenlearning needs n < %zu (the number of positive "
+                          "eigenvalues); got n = %g",
+                          pos, n);
     krr_problem p = {eigenvalues, m, n, ridge};
     double log_kappa = 0.0;
     int iters = 0;
-    MECH_TRY(solve_log_root(krr_condition, &p, log(lmax) - 40.0, log(lmax) + 10.0 +
+    MECH_TRY(mech__solve_log_root(krr_condition, &p, log(lmax) - 40.0, log(lmax) + 10.0 +
                             log(1.0 + ridge / lmax), &log_kappa, &iters));
     fill_result(eigenvalues, coefficients, m, n, ridge, noise_var, exp(log_kappa), iters,
                 learnabilities, out);

@@ -149,6 +149,10 @@ START_TEST(krr_simulation_matches_prediction)
                                             noise_sd * noise_sd, NULL, &r));
             double te, te_se, tr, tr_se;
             simulate_krr(ns[a], ridges[b], noise_sd, 400, &te, &te_se, &tr, &tr_se);
+            printf("# n=%zu ridge=%g: test %.5g +- %.2g (theory %.5g, %+.2f%%), train %.5g "
+                   "+- %.2g (theory %.5g)\n",
+                   ns[a], ridges[b], te, te_se, r.test_mse, 100.0 * (te / r.test_mse - 1.0), tr,
+                   tr_se, r.train_mse);
             /* Acceptance: within 3 standard errors + 2% (the theory's
              * finite-n error is O(1/n) relative and a few % at n = 40). */
             ck_assert_msg(fabs(te - r.test_mse) <= 3.0 * te_se + 0.02 * r.test_mse,

@@ -980,6 +980,7 @@ FUNCTIONS = {
     'mech_param_rule': (mech_status, (('p', mech_parametrization), ('fam', mech_optimizer_family), ('role', mech_layer_role), ('fan_in', c_double), ('fan_out', c_double), ('base_fan_in', c_double), ('base_fan_out', c_double), ('init_var', POINTER(c_double)), ('multiplier', POINTER(c_double)), ('lr_scale', POINTER(c_double)), )),
     'mech_parametrization_name': (c_char_p, (('p', mech_parametrization), )),
     'mech_power_law_tail_fit': (mech_status, (('values', POINTER(c_double)), ('m', c_size_t), ('min_tail', c_size_t), ('out', POINTER(mech_power_law_result)), )),
+    'mech_rf_eigenlearning': (mech_status, (('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('m', c_size_t), ('n', c_double), ('k', c_double), ('ridge', c_double), ('noise_var', c_double), ('gamma', POINTER(c_double)), ('out', POINTER(mech_eigenlearning_result)), )),
     'mech_rng_below': (mech_status, (('rng', mech_rng), ('bound', c_uint64), ('out', POINTER(c_uint64)), )),
     'mech_rng_create': (mech_status, (('out', POINTER(mech_rng)), ('ctx', mech_ctx), ('stream', c_uint64), )),
     'mech_rng_create_seeded': (mech_status, (('out', POINTER(mech_rng)), ('seed', c_uint64), ('stream', c_uint64), )),

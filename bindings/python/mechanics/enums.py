@@ -16,6 +16,7 @@ _SOURCES = {
     "mech_axis": ("MECH_AXIS_", "mech_axis_name"),
     "mech_committee_act": ("MECH_COMMITTEE_", None),
     "mech_committee_integral": ("MECH_COMMITTEE_", None),
+    "mech_gauss_moment": ("MECH_MOMENT_", None),
     "mech_init": ("MECH_INIT_", None),
     "mech_input_kind": ("MECH_INPUT_", None),
     "mech_layer_role": ("MECH_ROLE_", None),
