@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 /* Terms summed exactly before the integral tail. */
-#define MECH__SPEC_EXPLICIT ((size_t)8192)
+#define MECH__SPEC_EXPLICIT ((size_t)1024)
 
 typedef struct mech__spec {
     double alpha, p;

@@ -51,7 +51,7 @@ typedef struct hyper {
 } hyper;
 
 /* Ensemble mean and standard error of the test loss at the PROBES + 1 rows
- * (samples 0, 512, ..., 8192) for batch kappa B0 and hyperparameters h. */
+ * (samples 0, 1024, ..., 8192) for batch kappa B0 and hyperparameters h. */
 static void curve(setup *s, mech_optimizer_kind kind, int kappa, hyper h, uint64_t seed0,
                   double *mean, double *se)
 {
