@@ -335,8 +335,9 @@ MECH_PARAM_MEANFIELD = 3
 #           width-and-time loss (mech_powerlaw_model_loss below), compute
 #           C = N t:                                  ~ C^-(beta c / (beta + c)),
 #           c = alpha min(1, beta), from L ~ t^-beta + N^-c.
-# Sums: the first 8192 terms exactly, the rest by the midpoint
-# Euler-Maclaurin integral (Simpson in ln k), so the spectrum is
+# Sums: the first 1024 terms exactly, the rest by the midpoint
+# Euler-Maclaurin formula (integral by Simpson in ln k, plus the f'/24
+# correction), so the spectrum is
 # effectively untruncated (relative error ~1e-10). Needs alpha > 1 (a
 # trace-class kernel) except for TIME (alpha > 0); beta > 0; alpha <= 16
 # and alpha beta <= 64. Cost: TIME one sum per point; DATA and WIDTH
