@@ -256,8 +256,8 @@ MECH_API mech_status mech_powerlaw_model_exponent(mech_powerlaw_kind kind, doubl
  * shift (nw, may be NULL) receives ln(best_lr[w] / best_lr[0]) in grid
  * steps (mean spacing of ln lrs); slope (may be NULL) receives the least-
  * squares slope of ln best_lr against ln width over the finite ones (NaN
- * with fewer than two): ~0 when rates transfer (muP), ~ -1 under SP with
- * SGD on wide networks.
+ * with fewer than two): ~0 when rates transfer across width (the muP
+ * claim), non-zero when they drift (e.g. SP).
  * widths: nw values > 0; lrs: nl >= 3 values > 0, strictly increasing.
  * Errors: MECH_EINVAL (NULL, nw or n_seeds 0, nl < 3), MECH_ENONFINITE
  * (widths, lrs), MECH_ERANGE (values <= 0, lrs not increasing). */
