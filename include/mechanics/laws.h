@@ -161,6 +161,110 @@ typedef struct mech_broken_power_law_fit {
 MECH_API mech_status mech_fit_broken_power_law(const double *x, const double *y, size_t n,
                                                mech_broken_power_law_fit *out);
 
+/* ---------------- Power-law models of scaling ----------------
+ * Exact spectral sums for linear and random-feature models on a power-law
+ * spectrum (THEORY.md section 8): feature variances lambda_k = k^-alpha,
+ * k = 1, 2, ..., and a target whose mode-k share of the loss is
+ * lambda_k w*_k^2 = k^-(1 + alpha beta). With v_k^2 = k^-(1 + alpha beta)
+ * and L_k(kappa) = lambda_k / (lambda_k + kappa), the losses (1/2-MSE,
+ * noiseless) are:
+ *  TIME     gradient flow on the full model, unlimited data, time t:
+ *           (1/2) sum_k v_k^2 exp(-2 lambda_k t)              ~ t^-beta
+ *  DATA     ridgeless kernel regression on n samples (eigenlearning,
+ *           mech_eigenlearning on the infinite spectrum): kappa solves
+ *           sum_k L_k = n and the loss is
+ *           (1/2) E0 sum_k (1 - L_k)^2 v_k^2, E0 = n / (n - sum_k L_k^2)
+ *                                                  ~ n^-(alpha min(2, beta))
+ *           (the squared bias saturates at beta = 2).
+ *  WIDTH    N random features (Gaussian random projections of the
+ *           features), unlimited data, no ridge: the population least-
+ *           squares fit in the span of the N features, whose deterministic
+ *           equivalent is the projector sum_k L_k(gamma) e_k e_k^T with
+ *           sum_k L_k(gamma) = N; the loss is
+ *           (1/2) sum_k (1 - L_k(gamma)) v_k^2          ~ N^-(alpha min(1, beta))
+ *           (the random-feature bias is not squared, so it saturates at
+ *           beta = 1; projecting on the top-N modes instead would give
+ *           N^-(alpha beta) with no saturation).
+ *  COMPUTE  the compute-optimal frontier L*(C) = min_N L(N, C/N) of the
+ *           width-and-time loss (mech_powerlaw_model_loss below), compute
+ *           C = N t:                                  ~ C^-(beta c / (beta + c)),
+ *           c = alpha min(1, beta), from L ~ t^-beta + N^-c.
+ * Sums: the first 1024 terms exactly, the rest by the midpoint
+ * Euler-Maclaurin formula (integral by Simpson in ln k, plus the f'/24
+ * correction), so the spectrum is
+ * effectively untruncated (relative error ~1e-10). Needs alpha > 1 (a
+ * trace-class kernel) except for TIME (alpha > 0); beta > 0; alpha <= 16
+ * and alpha beta <= 64. Cost: TIME one sum per point; DATA and WIDTH
+ * ~10-30 sums (Newton on ln kappa); COMPUTE ~100 (golden section over ln N),
+ * each sum ~0.1-1 ms. */
+typedef enum mech_powerlaw_kind {
+    MECH_POWERLAW_TIME = 0,    /* x = gradient-flow time t > 0 */
+    MECH_POWERLAW_DATA = 1,    /* x = samples n > 0 (real-valued) */
+    MECH_POWERLAW_WIDTH = 2,   /* x = random features N > 0 (real-valued) */
+    MECH_POWERLAW_COMPUTE = 3  /* x = compute C = N t > 1 */
+} mech_powerlaw_kind;
+
+/* Loss of model `kind` at each of the n values x (see above) into loss (n).
+ * Errors: MECH_EINVAL (NULL, n = 0, unknown kind), MECH_ENONFINITE,
+ * MECH_ERANGE (alpha, beta or an x out of range), MECH_ENOCONV (a root
+ * solve failed). */
+MECH_API mech_status mech_powerlaw_model_curve(mech_powerlaw_kind kind, double alpha,
+                                               double beta, const double *x, size_t n,
+                                               double *loss);
+
+/* Width-and-time loss of N random features trained by gradient flow for
+ * time t on unlimited data: with gamma as for WIDTH,
+ *   L(N, t) = (1/2) sum_k v_k^2 [(1 - L_k) + L_k exp(-2 lambda_k t)],
+ * i.e. the learnable share L_k of each mode decays at its own rate and the
+ * rest is the width-limited floor: exact as t -> inf (WIDTH) and as
+ * N -> inf (TIME), an interpolation in between. width > 0, t >= 0.
+ * Errors: as mech_powerlaw_model_curve. */
+MECH_API mech_status mech_powerlaw_model_loss(double alpha, double beta, double width,
+                                              double t, double *loss);
+
+/* Compute-optimal frontier: for each of the n budgets c (> 1) the minimum
+ * over N of mech_powerlaw_model_loss(N, c/N) into loss, and the minimizing
+ * N into width_opt (may be NULL), found over N in [1, c] (t >= 1) by
+ * golden section in ln gamma (N = sum_k L_k(gamma) is then a plain sum) to
+ * 1e-8 relative. Errors: as mech_powerlaw_model_curve. */
+MECH_API mech_status mech_powerlaw_compute_frontier(double alpha, double beta,
+                                                    const double *c, size_t n,
+                                                    double *loss, double *width_opt);
+
+/* Fitted and asymptotic exponents of model `kind`: *fitted is minus the
+ * least-squares slope of ln loss against ln x over 24 log-spaced x in
+ * [lo, hi]; *predicted is beta (TIME), alpha min(2, beta) (DATA),
+ * alpha min(1, beta) (WIDTH) or beta c / (beta + c), c = alpha min(1, beta)
+ * (COMPUTE). Near the crossovers (beta = 1, 2) logarithmic corrections make
+ * the fit drift from the prediction. Either output may be NULL.
+ * Errors: as mech_powerlaw_model_curve, plus MECH_ERANGE unless
+ * 0 < lo < hi (and lo > 1 for COMPUTE). */
+MECH_API mech_status mech_powerlaw_model_exponent(mech_powerlaw_kind kind, double alpha,
+                                                  double beta, double lo, double hi,
+                                                  double *fitted, double *predicted);
+
+/* ---------------- Learning-rate transfer ---------------- */
+
+/* Best learning rate per width from a sweep: losses (nw x nl x n_seeds,
+ * row-major: losses[(w nl + l) n_seeds + s]) are final losses at width
+ * widths[w] and rate lrs[l]. A non-finite loss (NaN, +-Inf: diverged)
+ * makes that (width, rate) +Inf; otherwise the seeds are averaged. The
+ * best rate of a width is the grid minimum of the mean, refined by the
+ * vertex of the parabola through the minimum and its two neighbours in
+ * ln lr when both neighbours are finite (else the grid point itself);
+ * best_lr[w] = NaN when every rate diverged at that width.
+ * shift (nw, may be NULL) receives ln(best_lr[w] / best_lr[0]) in grid
+ * steps (mean spacing of ln lrs); slope (may be NULL) receives the least-
+ * squares slope of ln best_lr against ln width over the finite ones (NaN
+ * with fewer than two): ~0 when rates transfer across width (the muP
+ * claim), non-zero when they drift (e.g. SP).
+ * widths: nw values > 0; lrs: nl >= 3 values > 0, strictly increasing.
+ * Errors: MECH_EINVAL (NULL, nw or n_seeds 0, nl < 3), MECH_ENONFINITE
+ * (widths, lrs), MECH_ERANGE (values <= 0, lrs not increasing). */
+MECH_API mech_status mech_lr_sweep_best(const double *widths, size_t nw, const double *lrs,
+                                        size_t nl, const double *losses, size_t n_seeds,
+                                        double *best_lr, double *shift, double *slope);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,6 +25,7 @@ HEADERS = ('mechanics.h',
  'mechanics/optim.h',
  'mechanics/rng.h',
  'mechanics/run.h',
+ 'mechanics/stability.h',
  'mechanics/trace.h',
  'mechanics/version.h')
 
@@ -306,6 +307,48 @@ MECH_PARAM_NTK = 1
 MECH_PARAM_MUP = 2
 MECH_PARAM_MEANFIELD = 3
 
+# ---------------- Power-law models of scaling ----------------
+# Exact spectral sums for linear and random-feature models on a power-law
+# spectrum (THEORY.md section 8): feature variances lambda_k = k^-alpha,
+# k = 1, 2, ..., and a target whose mode-k share of the loss is
+# lambda_k w*_k^2 = k^-(1 + alpha beta). With v_k^2 = k^-(1 + alpha beta)
+# and L_k(kappa) = lambda_k / (lambda_k + kappa), the losses (1/2-MSE,
+# noiseless) are:
+#  TIME     gradient flow on the full model, unlimited data, time t:
+#           (1/2) sum_k v_k^2 exp(-2 lambda_k t)              ~ t^-beta
+#  DATA     ridgeless kernel regression on n samples (eigenlearning,
+#           mech_eigenlearning on the infinite spectrum): kappa solves
+#           sum_k L_k = n and the loss is
+#           (1/2) E0 sum_k (1 - L_k)^2 v_k^2, E0 = n / (n - sum_k L_k^2)
+#                                                  ~ n^-(alpha min(2, beta))
+#           (the squared bias saturates at beta = 2).
+#  WIDTH    N random features (Gaussian random projections of the
+#           features), unlimited data, no ridge: the population least-
+#           squares fit in the span of the N features, whose deterministic
+#           equivalent is the projector sum_k L_k(gamma) e_k e_k^T with
+#           sum_k L_k(gamma) = N; the loss is
+#           (1/2) sum_k (1 - L_k(gamma)) v_k^2          ~ N^-(alpha min(1, beta))
+#           (the random-feature bias is not squared, so it saturates at
+#           beta = 1; projecting on the top-N modes instead would give
+#           N^-(alpha beta) with no saturation).
+#  COMPUTE  the compute-optimal frontier L*(C) = min_N L(N, C/N) of the
+#           width-and-time loss (mech_powerlaw_model_loss below), compute
+#           C = N t:                                  ~ C^-(beta c / (beta + c)),
+#           c = alpha min(1, beta), from L ~ t^-beta + N^-c.
+# Sums: the first 1024 terms exactly, the rest by the midpoint
+# Euler-Maclaurin formula (integral by Simpson in ln k, plus the f'/24
+# correction), so the spectrum is
+# effectively untruncated (relative error ~1e-10). Needs alpha > 1 (a
+# trace-class kernel) except for TIME (alpha > 0); beta > 0; alpha <= 16
+# and alpha beta <= 64. Cost: TIME one sum per point; DATA and WIDTH
+# ~10-30 sums (Newton on ln kappa); COMPUTE ~100 (golden section over ln N),
+# each sum ~0.1-1 ms.
+mech_powerlaw_kind = c_int
+MECH_POWERLAW_TIME = 0
+MECH_POWERLAW_DATA = 1
+MECH_POWERLAW_WIDTH = 2
+MECH_POWERLAW_COMPUTE = 3
+
 mech_precision = c_int
 MECH_PREC_F64 = 0
 MECH_PREC_F32 = 1
@@ -430,6 +473,7 @@ ENUMS = {
     'mech_optimizer_opt': {'MECH_OPTIMIZER_LR': 0, 'MECH_OPTIMIZER_MOMENTUM': 1, 'MECH_OPTIMIZER_BETA1': 2, 'MECH_OPTIMIZER_BETA2': 3, 'MECH_OPTIMIZER_EPS': 4, 'MECH_OPTIMIZER_WEIGHT_DECAY': 5, 'MECH_OPTIMIZER_CLIP_NORM': 6, 'MECH_OPTIMIZER_SCHEDULE': 7, 'MECH_OPTIMIZER_WARMUP_STEPS': 8, 'MECH_OPTIMIZER_TOTAL_STEPS': 9, 'MECH_OPTIMIZER_FINAL_LR_FRACTION': 10, 'MECH_OPTIMIZER_DECAY_FRACTION': 11, 'MECH_OPTIMIZER_STEP_SIZE': 12, 'MECH_OPTIMIZER_GAMMA': 13},
     'mech_ownership': {'MECH_COPY': 0, 'MECH_BORROW': 1},
     'mech_parametrization': {'MECH_PARAM_SP': 0, 'MECH_PARAM_NTK': 1, 'MECH_PARAM_MUP': 2, 'MECH_PARAM_MEANFIELD': 3},
+    'mech_powerlaw_kind': {'MECH_POWERLAW_TIME': 0, 'MECH_POWERLAW_DATA': 1, 'MECH_POWERLAW_WIDTH': 2, 'MECH_POWERLAW_COMPUTE': 3},
     'mech_precision': {'MECH_PREC_F64': 0, 'MECH_PREC_F32': 1},
     'mech_run_mode': {'MECH_RUN_FULL_BATCH': 0, 'MECH_RUN_MINIBATCH': 1, 'MECH_RUN_ONLINE': 2, 'MECH_RUN_GRADIENT_FLOW': 3},
     'mech_run_opt': {'MECH_RUN_MODE': 0, 'MECH_RUN_BATCH': 1, 'MECH_RUN_MAX_STEPS': 2, 'MECH_RUN_MAX_TIME': 3, 'MECH_RUN_MAX_SAMPLES': 4, 'MECH_RUN_LOSS_TARGET': 5, 'MECH_RUN_PROBE_EVERY': 6, 'MECH_RUN_PROBE_LOG_POINTS': 7, 'MECH_RUN_PROBE_LOG_START': 8, 'MECH_RUN_GF_PROBE_DT': 9, 'MECH_RUN_AXIS': 10, 'MECH_RUN_ALPHA_N': 11, 'MECH_RUN_GF_RTOL': 12, 'MECH_RUN_GF_ATOL': 13, 'MECH_RUN_GF_STABILITY': 14, 'MECH_RUN_EVAL_TRAIN_FULL': 15, 'MECH_RUN_LR_FROM_PARAMETRIZATION': 16, 'MECH_RUN_SAMPLING': 17},
@@ -803,6 +847,7 @@ FUNCTIONS = {
     'mech_committee_eps_g': (mech_status, (('act', mech_committee_act), ('k', c_size_t), ('m', c_size_t), ('q', POINTER(c_double)), ('r', POINTER(c_double)), ('t', POINTER(c_double)), ('v', POINTER(c_double)), ('a', POINTER(c_double)), ('eps_g', POINTER(c_double)), )),
     'mech_committee_gaussian': (mech_status, (('act', mech_committee_act), ('which', mech_committee_integral), ('cov', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_committee_ode': (mech_status, (('ctx', mech_ctx), ('act', mech_committee_act), ('k', c_size_t), ('m', c_size_t), ('q0', POINTER(c_double)), ('r0', POINTER(c_double)), ('t', POINTER(c_double)), ('v0', POINTER(c_double)), ('a', POINTER(c_double)), ('lr', c_double), ('lr2', c_double), ('noise_std', c_double), ('weight_decay', c_double), ('alphas', POINTER(c_double)), ('n_alpha', c_size_t), ('eps_g', POINTER(c_double)), ('q_out', POINTER(c_double)), ('r_out', POINTER(c_double)), ('v_out', POINTER(c_double)), )),
+    'mech_critical_batch': (mech_status, (('g_small_sq', c_double), ('g_big_sq', c_double), ('b_small', c_double), ('b_big', c_double), ('b_simple', POINTER(c_double)), ('g_sq', POINTER(c_double)), ('tr_sigma', POINTER(c_double)), )),
     'mech_ctx_create': (mech_status, (('out', POINTER(mech_ctx)), )),
     'mech_ctx_destroy': (None, (('ctx', mech_ctx), )),
     'mech_ctx_get_f64': (mech_status, (('ctx', mech_ctx), ('key', mech_ctx_opt), ('value', POINTER(c_double)), )),
@@ -893,6 +938,7 @@ FUNCTIONS = {
     'mech_loss_eval': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('value', POINTER(c_double)), ('per_example', POINTER(c_double)), ('dl_df', POINTER(c_double)), )),
     'mech_loss_hvp_output': (mech_status, (('loss', mech_loss), ('f', POINTER(c_double)), ('y', POINTER(c_double)), ('batch', c_size_t), ('out_dim', c_size_t), ('r', POINTER(c_double)), ('out', POINTER(c_double)), )),
     'mech_loss_name': (c_char_p, (('loss', mech_loss), )),
+    'mech_lr_sweep_best': (mech_status, (('widths', POINTER(c_double)), ('nw', c_size_t), ('lrs', POINTER(c_double)), ('nl', c_size_t), ('losses', POINTER(c_double)), ('n_seeds', c_size_t), ('best_lr', POINTER(c_double)), ('shift', POINTER(c_double)), ('slope', POINTER(c_double)), )),
     'mech_matrix_spectrum': (mech_status, (('ctx', mech_ctx), ('a', POINTER(c_double)), ('m', c_size_t), ('n', c_size_t), ('center_columns', c_bool), ('singular_values', POINTER(c_double)), ('out', POINTER(mech_spectrum_result)), )),
     'mech_model_activations': (mech_status, (('m', mech_model), ('x', POINTER(c_double)), ('batch', c_size_t), ('layer', c_size_t), ('out', POINTER(c_double)), )),
     'mech_model_create': (mech_status, (('out', POINTER(mech_model)), ('ctx', mech_ctx), ('kind', mech_model_kind), )),
@@ -980,6 +1026,10 @@ FUNCTIONS = {
     'mech_param_rule': (mech_status, (('p', mech_parametrization), ('fam', mech_optimizer_family), ('role', mech_layer_role), ('fan_in', c_double), ('fan_out', c_double), ('base_fan_in', c_double), ('base_fan_out', c_double), ('init_var', POINTER(c_double)), ('multiplier', POINTER(c_double)), ('lr_scale', POINTER(c_double)), )),
     'mech_parametrization_name': (c_char_p, (('p', mech_parametrization), )),
     'mech_power_law_tail_fit': (mech_status, (('values', POINTER(c_double)), ('m', c_size_t), ('min_tail', c_size_t), ('out', POINTER(mech_power_law_result)), )),
+    'mech_powerlaw_compute_frontier': (mech_status, (('alpha', c_double), ('beta', c_double), ('c', POINTER(c_double)), ('n', c_size_t), ('loss', POINTER(c_double)), ('width_opt', POINTER(c_double)), )),
+    'mech_powerlaw_model_curve': (mech_status, (('kind', mech_powerlaw_kind), ('alpha', c_double), ('beta', c_double), ('x', POINTER(c_double)), ('n', c_size_t), ('loss', POINTER(c_double)), )),
+    'mech_powerlaw_model_exponent': (mech_status, (('kind', mech_powerlaw_kind), ('alpha', c_double), ('beta', c_double), ('lo', c_double), ('hi', c_double), ('fitted', POINTER(c_double)), ('predicted', POINTER(c_double)), )),
+    'mech_powerlaw_model_loss': (mech_status, (('alpha', c_double), ('beta', c_double), ('width', c_double), ('t', c_double), ('loss', POINTER(c_double)), )),
     'mech_rf_eigenlearning': (mech_status, (('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('m', c_size_t), ('n', c_double), ('k', c_double), ('ridge', c_double), ('noise_var', c_double), ('gamma', POINTER(c_double)), ('out', POINTER(mech_eigenlearning_result)), )),
     'mech_rng_below': (mech_status, (('rng', mech_rng), ('bound', c_uint64), ('out', POINTER(c_uint64)), )),
     'mech_rng_create': (mech_status, (('out', POINTER(mech_rng)), ('ctx', mech_ctx), ('stream', c_uint64), )),
@@ -1022,6 +1072,7 @@ FUNCTIONS = {
     'mech_saxe_loss': (mech_status, (('s', POINTER(c_double)), ('u', POINTER(c_double)), ('n_modes', c_size_t), ('n_t', c_size_t), ('y_sq', c_double), ('loss', POINTER(c_double)), )),
     'mech_saxe_modes': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t', POINTER(c_double)), ('n_t', c_size_t), ('u', POINTER(c_double)), ('report', POINTER(mech_flow_report)), )),
     'mech_saxe_schedule': (mech_status, (('s', POINTER(c_double)), ('u0', POINTER(c_double)), ('n_modes', c_size_t), ('depth', c_size_t), ('t_half', POINTER(c_double)), )),
+    'mech_sde_scale': (mech_status, (('kind', mech_optimizer_kind), ('kappa', c_double), ('lr', POINTER(c_double)), ('beta1', POINTER(c_double)), ('beta2', POINTER(c_double)), ('eps', POINTER(c_double)), )),
     'mech_slq_create': (mech_status, (('out', POINTER(mech_slq)), ('ctx', mech_ctx), ('n', c_size_t), ('n_probes', c_size_t), ('steps', c_size_t), )),
     'mech_slq_density': (mech_status, (('h', mech_slq), ('grid', POINTER(c_double)), ('count', c_size_t), ('sigma', c_double), ('out', POINTER(c_double)), )),
     'mech_slq_destroy': (None, (('h', mech_slq), )),
@@ -1034,6 +1085,8 @@ FUNCTIONS = {
     'mech_slq_run': (mech_status, (('h', mech_slq), ('fn', mech_matvec_fn), ('user_data', c_void_p), )),
     'mech_slq_set_i64': (mech_status, (('h', mech_slq), ('key', mech_slq_opt), ('value', c_int64), )),
     'mech_slq_trace': (mech_status, (('h', mech_slq), ('trace', POINTER(c_double)), ('std_error', POINTER(c_double)), )),
+    'mech_stability_max_lr': (mech_status, (('kind', mech_optimizer_kind), ('sharpness', c_double), ('momentum_or_beta1', c_double), ('max_lr', POINTER(c_double)), )),
+    'mech_stability_threshold': (mech_status, (('kind', mech_optimizer_kind), ('lr', c_double), ('momentum_or_beta1', c_double), ('max_sharpness', POINTER(c_double)), )),
     'mech_status_name': (c_char_p, (('status', c_int), )),
     'mech_status_str': (c_char_p, (('status', c_int), )),
     'mech_svd': (mech_status, (('ctx', mech_ctx), ('m', c_size_t), ('n', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('s', POINTER(c_double)), ('u', POINTER(c_double)), ('vt', POINTER(c_double)), )),

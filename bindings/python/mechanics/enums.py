@@ -29,6 +29,7 @@ _SOURCES = {
     "mech_optimizer_kind": ("MECH_OPTIMIZER_", "mech_optimizer_kind_name"),
     "mech_ownership": ("MECH_", None),
     "mech_parametrization": ("MECH_PARAM_", "mech_parametrization_name"),
+    "mech_powerlaw_kind": ("MECH_POWERLAW_", None),
     "mech_precision": ("MECH_PREC_", None),
     "mech_run_mode": ("MECH_RUN_", "mech_run_mode_name"),
     "mech_run_stop": ("MECH_RUN_STOP_", None),

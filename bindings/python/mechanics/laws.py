@@ -1,15 +1,20 @@
 """Scaling-law fits (mechanics/laws.h): the Chinchilla law
 L(N, D) = E + A / N^alpha + B / D^beta, its compute-optimal allocation, and
-power laws with an offset or a break.
+power laws with an offset or a break; power-law models of scaling
+(loss against time, data, width and compute from exact spectral sums);
+the learning-rate transfer sweep; stability thresholds, SDE scaling rules
+and the critical batch size (mechanics/stability.h).
 
 Inputs are anything arrays.as_input accepts (1-d, float64); fits come back
 as plain dicts. ctx (a Context or None) supplies the bootstrap's seed."""
 import ctypes
 
-from . import _abi
+import math
+
+from . import _abi, enums
 from ._loader import lib
-from .arrays import as_input
-from .errors import ShapeError, check
+from .arrays import Array, as_input
+from .errors import DivergedError, ShapeError, check
 from .handle import ctx_handle
 
 _LAW = ("E", "A", "B", "alpha", "beta")
@@ -117,5 +122,134 @@ def fit_broken_power_law(x, y):
     return {k: getattr(r, k) for k in ("A", "alpha1", "alpha2", "x_break", "rss")}
 
 
-__all__ = ["chinchilla_loss", "compute_optimal", "fit_broken_power_law", "fit_chinchilla",
-           "fit_chinchilla_from", "fit_power_law", "varpro_chinchilla"]
+def _kind(kind):
+    return enums.value("mech_powerlaw_kind", kind, "power-law model kind")
+
+
+def _optimizer(kind):
+    return enums.value("mech_optimizer_kind", kind, "optimizer kind")
+
+
+def powerlaw_model_curve(kind, alpha, beta, x):
+    """Loss of a power-law model (lambda_k = k^-alpha, target share
+    k^-(1 + alpha beta)) at each x: kind "time" (gradient-flow time),
+    "data" (ridgeless kernel regression on x samples), "width" (x random
+    features, unlimited data) or "compute" (the compute-optimal frontier at
+    C = x); an Array."""
+    dx, (n,) = as_input(x, "x", 1)
+    out = Array((n,))
+    check(lib().mech_powerlaw_model_curve(_kind(kind), alpha, beta, dx, n, out._data))
+    return out
+
+
+def powerlaw_model_loss(alpha, beta, width, t):
+    """Loss of `width` random features after gradient-flow time t."""
+    out = ctypes.c_double()
+    check(lib().mech_powerlaw_model_loss(alpha, beta, width, t, ctypes.byref(out)))
+    return out.value
+
+
+def powerlaw_compute_frontier(alpha, beta, c):
+    """(loss, width_opt) Arrays: the minimum over N of the width-and-time
+    loss at compute C = N t for each budget in c, and the minimizing N."""
+    dc, (n,) = as_input(c, "c", 1)
+    loss, width = Array((n,)), Array((n,))
+    check(lib().mech_powerlaw_compute_frontier(alpha, beta, dc, n, loss._data, width._data))
+    return loss, width
+
+
+def powerlaw_model_exponent(kind, alpha, beta, lo, hi):
+    """(fitted, predicted): minus the log-log slope of the model's curve
+    fitted over [lo, hi], and the asymptotic exponent."""
+    f, p = ctypes.c_double(), ctypes.c_double()
+    check(lib().mech_powerlaw_model_exponent(_kind(kind), alpha, beta, lo, hi,
+                                             ctypes.byref(f), ctypes.byref(p)))
+    return f.value, p.value
+
+
+def lr_sweep_best(widths, lrs, losses):
+    """Best learning rate per width from final losses of shape
+    (len(widths), len(lrs), n_seeds): dict with best_lr and shift (Arrays,
+    one per width; shift in grid steps relative to the first width) and
+    slope (of ln best_lr against ln width). NaN/Inf losses count as
+    diverged (mech_lr_sweep_best)."""
+    dw, (nw,) = as_input(widths, "widths", 1)
+    dl, (nl,) = as_input(lrs, "lrs", 1)
+    dloss, shape = as_input(losses, "losses", 3)
+    if shape[:2] != (nw, nl):
+        raise ShapeError(f"losses must have shape ({nw}, {nl}, n_seeds), got {shape}")
+    best, shift, slope = Array((nw,)), Array((nw,)), ctypes.c_double()
+    check(lib().mech_lr_sweep_best(dw, nw, dl, nl, dloss, shape[2], best._data, shift._data,
+                                   ctypes.byref(slope)))
+    return {"best_lr": best, "shift": shift, "slope": slope.value}
+
+
+def lr_sweep(widths, lrs, seeds, train_fn):
+    """Runs train_fn(width, lr, seed) -> final loss for every combination
+    and returns lr_sweep_best's dict plus "losses" (nested lists
+    [width][lr][seed]). A train_fn raising DivergedError, or returning
+    NaN/Inf, counts as diverged."""
+    losses = []
+    for w in widths:
+        per_lr = []
+        for lr in lrs:
+            per_seed = []
+            for seed in seeds:
+                try:
+                    loss = float(train_fn(w, lr, seed))
+                except DivergedError:
+                    loss = math.inf
+                per_seed.append(loss)
+            per_lr.append(per_seed)
+        losses.append(per_lr)
+    out = lr_sweep_best([float(w) for w in widths], [float(lr) for lr in lrs], losses)
+    out["losses"] = losses
+    return out
+
+
+def stability_threshold(optimizer, lr, momentum=0.0):
+    """Largest stable sharpness (lambda_max of H, or of P^-1 H for the
+    adaptive kinds) at learning rate lr; momentum is MOMENTUM or BETA1."""
+    out = ctypes.c_double()
+    check(lib().mech_stability_threshold(_optimizer(optimizer), lr, momentum,
+                                         ctypes.byref(out)))
+    return out.value
+
+
+def stability_max_lr(optimizer, sharpness, momentum=0.0):
+    """Largest stable learning rate at a sharpness."""
+    out = ctypes.c_double()
+    check(lib().mech_stability_max_lr(_optimizer(optimizer), sharpness, momentum,
+                                      ctypes.byref(out)))
+    return out.value
+
+
+def sde_scale(optimizer, kappa, lr, beta1=None, beta2=None, eps=None):
+    """Hyperparameters for a batch size kappa times larger (linear rule for
+    SGD, square-root rule for Adam/AdamW/RMSProp): dict with lr and the
+    betas/eps that were given (rescaled)."""
+    vals = {k: ctypes.c_double(v) for k, v in
+            (("lr", lr), ("beta1", beta1), ("beta2", beta2), ("eps", eps)) if v is not None}
+
+    def ref(k):
+        return ctypes.byref(vals[k]) if k in vals else None
+
+    check(lib().mech_sde_scale(_optimizer(optimizer), kappa, ref("lr"), ref("beta1"),
+                               ref("beta2"), ref("eps")))
+    return {k: v.value for k, v in vals.items()}
+
+
+def critical_batch(g_small_sq, g_big_sq, b_small, b_big):
+    """Gradient noise scale from squared mini-batch gradient norms at two
+    batch sizes: dict with b_simple, g_sq (|G|^2) and tr_sigma."""
+    b, g, s = ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    check(lib().mech_critical_batch(g_small_sq, g_big_sq, b_small, b_big, ctypes.byref(b),
+                                    ctypes.byref(g), ctypes.byref(s)))
+    return {"b_simple": b.value, "g_sq": g.value, "tr_sigma": s.value}
+
+
+__all__ = ["chinchilla_loss", "compute_optimal", "critical_batch", "fit_broken_power_law",
+           "fit_chinchilla", "fit_chinchilla_from", "fit_power_law", "lr_sweep",
+           "lr_sweep_best", "powerlaw_compute_frontier", "powerlaw_model_curve",
+           "powerlaw_model_exponent", "powerlaw_model_loss", "sde_scale", "stability_max_lr",
+           "stability_threshold", "varpro_chinchilla"]
