@@ -61,6 +61,12 @@ static mech_status check_args(mech_model *model, const double *x, const double *
         return mech__fail(NULL, MECH_ERANGE, "central flow: eta = %g must be > 0", eta);
     if (mech_model_num_params(model) == 0)
         return mech__fail(NULL, MECH_ESTATE, "central flow: the model is not set up");
+    int64_t max_batch = 0;
+    MECH_TRY(mech_model_get_i64(model, MECH_MODEL_MAX_BATCH, &max_batch));
+    if (n > (uint64_t)max_batch)
+        return mech__fail(NULL, MECH_ERANGE,
+                          "central flow: n = %zu exceeds the model's MAX_BATCH %lld", n,
+                          (long long)max_batch);
     return mech_model_dims(model, in_dim, out_dim);
 }
 
