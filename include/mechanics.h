@@ -13,6 +13,7 @@
 #include "mechanics/optim.h"
 #include "mechanics/ode.h"
 #include "mechanics/run.h"
+#include "mechanics/central_flow.h"
 #include "mechanics/committee.h"
 #include "mechanics/deep_linear.h"
 #include "mechanics/diagonal.h"

@@ -101,7 +101,8 @@ typedef enum mech_kind {
     MECH_KIND_RUN = 6,
     MECH_KIND_PROBE = 7,
     MECH_KIND_LANCZOS = 8,
-    MECH_KIND_SLQ = 9
+    MECH_KIND_SLQ = 9,
+    MECH_KIND_CENTRAL_FLOW = 10
 } mech_kind;
 
 typedef enum mech_opt_type {

@@ -14,6 +14,7 @@ extern const mech_opttable mech__data_opts;
 extern const mech_opttable mech__optimizer_opts;
 extern const mech_opttable mech__ode_opts;
 extern const mech_opttable mech__run_opts;
+extern const mech_opttable mech__central_flow_opts;
 
 /* A kind without options of its own. */
 static const mech_opttable NO_OPTS = {MECH_KIND_CTX, NULL, 0};
@@ -28,7 +29,8 @@ static const mech_opttable *const TABLES[] = {
     [MECH_KIND_RUN] = &mech__run_opts,
 
     [MECH_KIND_LANCZOS] = &mech__lanczos_opts,
-    [MECH_KIND_SLQ] = &mech__slq_opts, /* last kind: sizes the table */
+    [MECH_KIND_SLQ] = &mech__slq_opts,
+    [MECH_KIND_CENTRAL_FLOW] = &mech__central_flow_opts, /* last kind: sizes the table */
 };
 
 const mech_opttable *mech__opt_table(mech_kind kind)

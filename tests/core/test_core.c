@@ -94,7 +94,7 @@ START_TEST(option_introspection)
     ck_assert_ok(mech_option_bounds(MECH_KIND_CTX, MECH_CTX_THREADS, &lo, &hi));
     ck_assert(lo == 1.0 && hi >= 2.0);
     /* every kind answers, and the operator handles list their keys */
-    for (int kind = MECH_KIND_CTX; kind <= MECH_KIND_SLQ; kind++)
+    for (int kind = MECH_KIND_CTX; kind <= MECH_KIND_CENTRAL_FLOW; kind++)
         ck_assert_ok(mech_option_count((mech_kind)kind, &n));
     ck_assert_ok(mech_option_lookup(MECH_KIND_LANCZOS, "tol", &key));
     ck_assert_ok(mech_option_lookup(MECH_KIND_SLQ, "probes", &key));

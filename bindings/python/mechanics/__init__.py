@@ -24,16 +24,17 @@ from .data import Data, onehot_to_class
 from .optim import Optimizer
 from .ode import Ode
 from .run import Run
+from .central_flow import CentralFlow, central_flow
 
 __version__ = _abi.MECH_VERSION_STRING
 __all__ = [
-    "Array", "CallbackError", "Comparison", "Context", "Data", "DivergedError",
+    "Array", "CallbackError", "CentralFlow", "Comparison", "Context", "Data", "DivergedError",
     "FileIOError", "FormatError", "Handle", "InvalidArgumentError",
     "LibraryNotFoundError", "LinAlgError", "MechanicsError", "Model",
     "NoConvergenceError", "NonFiniteError", "NotFoundError", "Ode", "Option",
     "Optimizer", "OutOfMemoryError", "RangeError", "Rng", "Run", "ShapeError",
     "SizeOverflowError", "StateError", "Trace", "UnsupportedError",
-    "VersionMismatchError", "blis_version", "check", "cholesky_solve", "compare",
+    "VersionMismatchError", "blis_version", "central_flow", "check", "cholesky_solve", "compare",
     "compare_arrays", "diagonal_implicit_bias", "enums", "gemm", "laws", "lib",
     "library_path", "linalg", "linreg_modes", "metrics", "missing_functions",
     "onehot_to_class", "param_rule", "saxe_modes", "svd", "syev", "theory",

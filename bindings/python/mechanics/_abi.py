@@ -7,6 +7,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, c_bool, c_char_p, c_double,
                     c_void_p)
 ABI_SCHEMA = 1
 HEADERS = ('mechanics.h',
+ 'mechanics/central_flow.h',
  'mechanics/committee.h',
  'mechanics/core.h',
  'mechanics/data.h',
@@ -58,6 +59,27 @@ MECH_AXIS_STEP = 0
 MECH_AXIS_TIME = 1
 MECH_AXIS_SAMPLES = 2
 MECH_AXIS_ALPHA = 3
+
+# Option keys (mech_option_* under MECH_KIND_CENTRAL_FLOW lists names,
+# bounds, docs). Read at the start of each solve / eval.
+mech_central_flow_opt = c_int
+MECH_CENTRAL_FLOW_METHOD = 0
+MECH_CENTRAL_FLOW_RTOL = 1
+MECH_CENTRAL_FLOW_ATOL = 2
+MECH_CENTRAL_FLOW_H_FIXED = 3
+MECH_CENTRAL_FLOW_FD_STEP = 4
+MECH_CENTRAL_FLOW_LANCZOS_TOL = 5
+MECH_CENTRAL_FLOW_RELAX = 6
+MECH_CENTRAL_FLOW_GRADIENT_FLOW = 7
+MECH_CENTRAL_FLOW_NOPTS = 8
+
+# Statistics (mech_central_flow_get_stat), all read as double.
+mech_central_flow_stat = c_int
+MECH_CENTRAL_FLOW_STAT_RHS_EVALS = 0
+MECH_CENTRAL_FLOW_STAT_HVPS = 1
+MECH_CENTRAL_FLOW_STAT_STEPS = 2
+MECH_CENTRAL_FLOW_STAT_T_ENTER = 3
+MECH_CENTRAL_FLOW_STAT_T_END = 4
 
 mech_committee_act = c_int
 MECH_COMMITTEE_SCALED_ERF = 0
@@ -130,6 +152,7 @@ MECH_KIND_RUN = 6
 MECH_KIND_PROBE = 7
 MECH_KIND_LANCZOS = 8
 MECH_KIND_SLQ = 9
+MECH_KIND_CENTRAL_FLOW = 10
 
 # Option keys (typed; out-of-range values give MECH_ERANGE); listed by
 # mech_option_* under MECH_KIND_LANCZOS (MECH_SLQ_PROBES: MECH_KIND_SLQ).
@@ -444,6 +467,8 @@ MECH_TRACE_NPZ = 4
 ENUMS = {
     'mech_activation': {'MECH_ACT_IDENTITY': 0, 'MECH_ACT_RELU': 1, 'MECH_ACT_TANH': 2, 'MECH_ACT_ERF': 3, 'MECH_ACT_SCALED_ERF': 4, 'MECH_ACT_GELU': 5, 'MECH_ACT_SOFTPLUS': 6, 'MECH_ACT_QUADRATIC': 7},
     'mech_axis': {'MECH_AXIS_STEP': 0, 'MECH_AXIS_TIME': 1, 'MECH_AXIS_SAMPLES': 2, 'MECH_AXIS_ALPHA': 3},
+    'mech_central_flow_opt': {'MECH_CENTRAL_FLOW_METHOD': 0, 'MECH_CENTRAL_FLOW_RTOL': 1, 'MECH_CENTRAL_FLOW_ATOL': 2, 'MECH_CENTRAL_FLOW_H_FIXED': 3, 'MECH_CENTRAL_FLOW_FD_STEP': 4, 'MECH_CENTRAL_FLOW_LANCZOS_TOL': 5, 'MECH_CENTRAL_FLOW_RELAX': 6, 'MECH_CENTRAL_FLOW_GRADIENT_FLOW': 7, 'MECH_CENTRAL_FLOW_NOPTS': 8},
+    'mech_central_flow_stat': {'MECH_CENTRAL_FLOW_STAT_RHS_EVALS': 0, 'MECH_CENTRAL_FLOW_STAT_HVPS': 1, 'MECH_CENTRAL_FLOW_STAT_STEPS': 2, 'MECH_CENTRAL_FLOW_STAT_T_ENTER': 3, 'MECH_CENTRAL_FLOW_STAT_T_END': 4},
     'mech_committee_act': {'MECH_COMMITTEE_SCALED_ERF': 0, 'MECH_COMMITTEE_LINEAR': 1},
     'mech_committee_integral': {'MECH_COMMITTEE_I2': 0, 'MECH_COMMITTEE_J2': 1, 'MECH_COMMITTEE_I3': 2, 'MECH_COMMITTEE_I4': 3},
     'mech_ctx_opt': {'MECH_CTX_THREADS': 0, 'MECH_CTX_SEED': 1, 'MECH_CTX_LOG_LEVEL': 2},
@@ -453,7 +478,7 @@ ENUMS = {
     'mech_hutchinson_stat': {'MECH_HUTCHINSON_STAT_MATVECS': 0, 'MECH_HUTCHINSON_STAT_PROBES': 1, 'MECH_HUTCHINSON_STAT_RANK': 2},
     'mech_init': {'MECH_INIT_GAUSSIAN': 0, 'MECH_INIT_BALANCED': 1, 'MECH_INIT_ALIGNED': 2, 'MECH_INIT_ORTHOGONAL': 3, 'MECH_INIT_SMALL': 4},
     'mech_input_kind': {'MECH_INPUT_GAUSSIAN': 0, 'MECH_INPUT_POWER_LAW': 1, 'MECH_INPUT_SPHERE': 2},
-    'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7, 'MECH_KIND_LANCZOS': 8, 'MECH_KIND_SLQ': 9},
+    'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7, 'MECH_KIND_LANCZOS': 8, 'MECH_KIND_SLQ': 9, 'MECH_KIND_CENTRAL_FLOW': 10},
     'mech_lanczos_opt': {'MECH_LANCZOS_WHICH': 0, 'MECH_LANCZOS_TOL': 1, 'MECH_LANCZOS_MAX_RESTARTS': 2, 'MECH_LANCZOS_WARM_START': 3, 'MECH_LANCZOS_NOPTS': 4},
     'mech_lanczos_stat': {'MECH_LANCZOS_STAT_MATVECS': 0, 'MECH_LANCZOS_STAT_STEPS': 1, 'MECH_LANCZOS_STAT_RESTARTS': 2, 'MECH_LANCZOS_STAT_CONVERGED': 3},
     'mech_lanczos_which': {'MECH_LANCZOS_LARGEST': 0, 'MECH_LANCZOS_SMALLEST': 1, 'MECH_LANCZOS_MAGNITUDE': 2},
@@ -489,6 +514,7 @@ ENUMS = {
 # Option-key enums: handle kind (a mech_kind constant name) and the
 # typed accessor functions taking the key.
 OPTION_ENUMS = {
+    'mech_central_flow_opt': {'kind': 'MECH_KIND_CENTRAL_FLOW', 'handle': 'mech_central_flow', 'accessors': {'get_f64': 'mech_central_flow_get_f64', 'get_i64': 'mech_central_flow_get_i64', 'set_f64': 'mech_central_flow_set_f64', 'set_i64': 'mech_central_flow_set_i64'}},
     'mech_ctx_opt': {'kind': 'MECH_KIND_CTX', 'handle': 'mech_ctx', 'accessors': {'get_f64': 'mech_ctx_get_f64', 'get_i64': 'mech_ctx_get_i64', 'set_f64': 'mech_ctx_set_f64', 'set_i64': 'mech_ctx_set_i64'}},
     'mech_data_opt': {'kind': 'MECH_KIND_DATA', 'handle': 'mech_data', 'accessors': {'get_f64': 'mech_data_get_f64', 'get_i64': 'mech_data_get_i64', 'set_f64': 'mech_data_set_f64', 'set_i64': 'mech_data_set_i64'}},
     'mech_lanczos_opt': {'kind': 'MECH_KIND_LANCZOS', 'handle': 'mech_lanczos', 'accessors': {'get_f64': 'mech_lanczos_get_f64', 'get_i64': 'mech_lanczos_get_i64', 'set_f64': 'mech_lanczos_set_f64', 'set_i64': 'mech_lanczos_set_i64'}},
@@ -500,6 +526,10 @@ OPTION_ENUMS = {
 }
 
 # ---- opaque handles: an instance is a `mech_x *` ----
+
+
+class mech_central_flow(c_void_p):
+    pass
 
 
 class mech_ctx(c_void_p):
@@ -837,6 +867,18 @@ FUNCTIONS = {
     'mech_axpy': (mech_status, (('n', c_size_t), ('alpha', c_double), ('x', POINTER(c_double)), ('y', POINTER(c_double)), )),
     'mech_axpy_f32': (mech_status, (('n', c_size_t), ('alpha', c_float), ('x', POINTER(c_float)), ('y', POINTER(c_float)), )),
     'mech_blis_version': (c_char_p, ()),
+    'mech_central_flow_create': (mech_status, (('out', POINTER(mech_central_flow)), ('ctx', mech_ctx), ('model', mech_model), ('loss', mech_loss), ('x', POINTER(c_double)), ('y', POINTER(c_double)), ('n', c_size_t), ('eta', c_double), )),
+    'mech_central_flow_destroy': (None, (('cf', mech_central_flow), )),
+    'mech_central_flow_eval': (mech_status, (('cf', mech_central_flow), ('w', POINTER(c_double)), ('loss', POINTER(c_double)), ('sharpness', POINTER(c_double)), ('sigma2', POINTER(c_double)), ('grad_s', POINTER(c_double)), ('dwdt', POINTER(c_double)), )),
+    'mech_central_flow_get_f64': (mech_status, (('cf', mech_central_flow), ('key', mech_central_flow_opt), ('value', POINTER(c_double)), )),
+    'mech_central_flow_get_i64': (mech_status, (('cf', mech_central_flow), ('key', mech_central_flow_opt), ('value', POINTER(c_int64)), )),
+    'mech_central_flow_get_params': (mech_status, (('cf', mech_central_flow), ('w', POINTER(c_double)), ('n', c_size_t), )),
+    'mech_central_flow_get_stat': (mech_status, (('cf', mech_central_flow), ('key', mech_central_flow_stat), ('value', POINTER(c_double)), )),
+    'mech_central_flow_last_error': (c_char_p, (('cf', mech_central_flow), )),
+    'mech_central_flow_num_params': (c_size_t, (('cf', mech_central_flow), )),
+    'mech_central_flow_set_f64': (mech_status, (('cf', mech_central_flow), ('key', mech_central_flow_opt), ('value', c_double), )),
+    'mech_central_flow_set_i64': (mech_status, (('cf', mech_central_flow), ('key', mech_central_flow_opt), ('value', c_int64), )),
+    'mech_central_flow_solve': (mech_status, (('cf', mech_central_flow), ('t_out', POINTER(c_double)), ('n_t', c_size_t), ('loss_pred', POINTER(c_double)), ('loss_w', POINTER(c_double)), ('sharpness', POINTER(c_double)), ('sigma2', POINTER(c_double)), ('trace', mech_trace), )),
     'mech_chinchilla_compute_optimal': (mech_status, (('fit', POINTER(mech_chinchilla_fit)), ('c', c_double), ('n_opt', POINTER(c_double)), ('d_opt', POINTER(c_double)), )),
     'mech_chinchilla_loss': (mech_status, (('fit', POINTER(mech_chinchilla_fit)), ('n', c_double), ('d', c_double), ('loss', POINTER(c_double)), )),
     'mech_cholesky_solve': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('nrhs', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('b', POINTER(c_double)), ('ldb', c_size_t), )),
