@@ -22,5 +22,6 @@
 #include "mechanics/linreg.h"
 #include "mechanics/metrics.h"
 #include "mechanics/operator.h"
+#include "mechanics/probe.h"
 
 #endif /* MECHANICS_H */
