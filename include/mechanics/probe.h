@@ -49,8 +49,10 @@
  * before a measurement), MECH_EUNSUPPORTED (kind not measurable that way,
  * model kind without the needed structure), MECH_ENOCONV (Lanczos did not
  * meet TOL: the outputs hold the partial pairs and "converged" < k). A
- * failed call leaves the handle usable; after a failed measurement the
- * outputs read as unavailable (MECH_ESTATE) except after MECH_ENOCONV.
+ * failed call leaves the handle usable. After a failed model measurement
+ * the outputs keep their names but read as unavailable (MECH_ESTATE);
+ * after a failed raw measurement there are none. MECH_ENOCONV is not a
+ * failure in this sense: the partial results are readable.
  */
 #ifndef MECHANICS_PROBE_H
 #define MECHANICS_PROBE_H

@@ -289,7 +289,7 @@ MECH_API mech_status mech_probe_get_str(const mech_probe *p, mech_probe_opt key,
     MECH_CHECK_PTR(NULL, p);
     MECH_CHECK_PTR(NULL, value);
     MECH_TRY(mech__opt_get_str(&mech__probe_opts, p->o, (int)key, value, NULL));
-    if (key == MECH_PROBE_NAME && !*value) *value = mech_probe_kind_name(p->kind);
+    if (key == MECH_PROBE_NAME && (!*value || !**value)) *value = mech_probe_kind_name(p->kind);
     return MECH_OK;
 }
 
