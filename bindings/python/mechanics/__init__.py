@@ -24,6 +24,7 @@ from .data import Data, onehot_to_class
 from .optim import Optimizer
 from .ode import Ode
 from .run import Run
+from .probe import Probe
 
 __version__ = _abi.MECH_VERSION_STRING
 __all__ = [
@@ -31,7 +32,7 @@ __all__ = [
     "FileIOError", "FormatError", "Handle", "InvalidArgumentError",
     "LibraryNotFoundError", "LinAlgError", "MechanicsError", "Model",
     "NoConvergenceError", "NonFiniteError", "NotFoundError", "Ode", "Option",
-    "Optimizer", "OutOfMemoryError", "RangeError", "Rng", "Run", "ShapeError",
+    "Optimizer", "OutOfMemoryError", "Probe", "RangeError", "Rng", "Run", "ShapeError",
     "SizeOverflowError", "StateError", "Trace", "UnsupportedError",
     "VersionMismatchError", "blis_version", "check", "cholesky_solve", "compare",
     "compare_arrays", "diagonal_implicit_bias", "enums", "gemm", "laws", "lib",
