@@ -125,7 +125,8 @@ typedef enum mech_probe_kind {
     /* Distance from the parameters at attach (init) and relative update
      * since the previous measurement. Model: distance = ||theta - theta0||,
      * relative_distance = distance / ||theta0||, update = ||theta -
-     * theta_prev|| / ||theta_prev|| (0 at the first measurement), and per
+     * theta_prev|| / ||theta_prev|| with theta_prev the parameters at the
+     * previous measurement (at the first: at attach), and per
      * trainable layer dist<l>, update<l> (relative, weight and bias
      * together). Arrays: a = current parameters, b = reference (same
      * size): distance, relative_distance. */
@@ -133,8 +134,11 @@ typedef enum mech_probe_kind {
     /* Gradient noise scale (McCandlish et al. 2018; THEORY.md section 8)
      * from N_BATCHES batches of SMALL_BATCH and of BIG_BATCH examples drawn
      * with replacement from the evaluation set: g2_small, g2_big (mean
-     * squared gradient norms), g2 = |G|^2 and trace_sigma = tr(Sigma)
-     * estimates, b_simple = trace_sigma / g2. Model only. */
+     * squared gradient norms) and their standard errors g2_small_se,
+     * g2_big_se, g2 = |G|^2 and trace_sigma = tr(Sigma) estimates,
+     * b_simple = trace_sigma / g2 and b_simple_se (delta method). Arrays:
+     * a = per-example gradients (n x P), exact over the n examples with
+     * Sigma their population covariance: g2, trace_sigma, b_simple. */
     MECH_PROBE_NOISE_SCALE = 9,
     /* Conservation laws under gradient flow (Kunin et al. 2021), in the
      * per-layer learning-rate form of THEORY.md section 9, eta_l the
@@ -266,7 +270,10 @@ MECH_API mech_status mech_probe_get_str(const mech_probe *p, mech_probe_opt key,
  * Records the reference state of the kinds that compare with init
  * (parameters, activations, NTK, conserved quantities) and allocates
  * everything the measurement needs. Re-attaching replaces the previous
- * attachment. Errors: MECH_EINVAL (NULL, unknown loss), MECH_ESTATE (model
+ * attachment (a failed attach leaves the probe unattached). A raw
+ * measurement (operator or arrays) replaces the output list, so an
+ * attached probe must be attached again before its next model
+ * measurement. Errors: MECH_EINVAL (NULL, unknown loss), MECH_ESTATE (model
  * not set up), MECH_ESHAPE (data dimensions differ from the model's),
  * MECH_EUNSUPPORTED (a generator; a model kind the probe kind cannot
  * use; F32 models for Hessian kinds), MECH_ERANGE (a layer out of range,

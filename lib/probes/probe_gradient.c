@@ -57,11 +57,12 @@ static mech_status noise_outputs(mech_probe *p, double g2, double tr)
 }
 
 /* Mean squared norm of the gradient of n_batches batches of b examples
- * drawn with replacement. */
-static mech_status mean_g2(mech_probe *p, size_t b, double *bx, double *by, double *out)
+ * drawn with replacement, and its standard error. */
+static mech_status mean_g2(mech_probe *p, size_t b, double *bx, double *by, double *out,
+                           double *se)
 {
     const size_t nb = (size_t)probe_i(p, MECH_PROBE_N_BATCHES);
-    double s = 0;
+    double s = 0, s2 = 0;
     for (size_t k = 0; k < nb; k++) {
         for (size_t i = 0; i < b; i++) {
             uint64_t j = 0;
@@ -70,9 +71,12 @@ static mech_status mean_g2(mech_probe *p, size_t b, double *bx, double *by, doub
             memcpy(by + i * p->out_dim, p->y + j * p->out_dim, p->out_dim * sizeof *by);
         }
         MECH_TRY(probe_gradient(p, bx, by, b, NULL, p->t2));
-        s += norm2(p->t2, p->n_params);
+        const double g = norm2(p->t2, p->n_params);
+        s += g;
+        s2 += g * g;
     }
     *out = s / (double)nb;
+    *se = nb > 1 ? sqrt(fmax(0, s2 / (double)nb - *out * *out) / (double)(nb - 1)) : NAN;
     return MECH_OK;
 }
 
@@ -103,17 +107,24 @@ mech_status mech__probe_noise_scale(mech_probe *p, const probe_in *in)
     MECH_TRY(mech__mul((size_t)bb, p->out_dim, &cy, &p->err));
     MECH_TRY(probe_buf(p, 0, cx, &bx));
     MECH_TRY(probe_buf(p, 1, cy, &by));
-    double gs = NAN, gb = NAN, g2 = NAN, tr = NAN;
+    double gs = NAN, gb = NAN, g2 = NAN, tr = NAN, ses = NAN, seb = NAN, se = NAN;
     if (!in->dry) {
-        MECH_TRY(mean_g2(p, (size_t)bs, bx, by, &gs));
-        MECH_TRY(mean_g2(p, (size_t)bb, bx, by, &gb));
-        const double s = (double)bs, b = (double)bb;
+        MECH_TRY(mean_g2(p, (size_t)bs, bx, by, &gs, &ses));
+        MECH_TRY(mean_g2(p, (size_t)bb, bx, by, &gb, &seb));
+        const double s = (double)bs, b = (double)bb, c = s * b / (b - s);
         g2 = (b * gb - s * gs) / (b - s);
-        tr = (gs - gb) / (1 / s - 1 / b);
+        tr = c * (gs - gb);
+        /* delta method over the two independent means */
+        const double ds = c / g2 + tr * s / ((b - s) * g2 * g2);
+        const double db = -c / g2 - tr * b / ((b - s) * g2 * g2);
+        se = sqrt(ds * ds * ses * ses + db * db * seb * seb);
     }
     MECH_TRY(probe_out(p, gs, "g2_small"));
+    MECH_TRY(probe_out(p, ses, "g2_small_se"));
     MECH_TRY(probe_out(p, gb, "g2_big"));
-    return noise_outputs(p, g2, tr);
+    MECH_TRY(probe_out(p, seb, "g2_big_se"));
+    MECH_TRY(noise_outputs(p, g2, tr));
+    return probe_out(p, se, "b_simple_se");
 }
 
 /* ---------------- distance from init, relative updates ---------------- */
