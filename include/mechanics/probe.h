@@ -145,7 +145,8 @@ typedef enum mech_probe_kind {
      * learning-rate factor of layer l's weight (the attached optimizer's
      * group multipliers; 1 without an optimizer). Linear networks
      * (DEEP_LINEAR, MLP with IDENTITY): D_l = W_{l+1}^T W_{l+1} / eta_{l+1}
-     * - W_l W_l^T / eta_l; residual<l> = ||D_l - D_l(0)||_F. ReLU MLPs: per
+     * - W_l W_l^T / eta_l (- b_l b_l^T / eta_{b_l} with biases);
+     * residual<l> = ||D_l - D_l(0)||_F. ReLU MLPs: per
      * hidden neuron j of layer l, c_j = (||W_l[j,:]||^2 + b_l[j]^2) / eta_l
      * - ||W_{l+1}[:,j]||^2 / eta_{l+1}; residual<l> = ||c - c(0)||_2.
      * relative<l> divides by the norm of the two terms at init;

@@ -213,7 +213,9 @@ static mech_status view(mech_probe *p, size_t l, layer_view *v)
     return MECH_OK;
 }
 
-/* Matrix balance (linear networks) or per-neuron balance (ReLU). */
+/* Matrix balance (linear networks: W_l -> G W_l, b_l -> G b_l, W_{l+1} ->
+ * W_{l+1} G^{-1} leaves f unchanged) or per-neuron balance (ReLU: the same
+ * with G a positive diagonal). */
 static bool matrix_mode(mech_probe *p)
 {
     mech_model_kind kind = MECH_MODEL_LINEAR;
@@ -263,6 +265,12 @@ static mech_status conserved(mech_probe *p, size_t l, double *q, double *s)
         double *t = q + h * h; /* the second term alone, for its norm */
         MECH_TRY(mech__adopt(&p->err, mech_gemm(p->ctx, false, true, h, h, a.cols, 1 / a.eta,
                                                 a.w, a.cols, a.w, a.cols, 0, t, h)));
+        if (a.b) /* a bias moves with the rows of W_l: - b b^T / eta_b */
+            for (size_t i = 0; i < h; i++)
+                for (size_t j = 0; j < h; j++) {
+                    q[i * h + j] -= a.b[i] * a.b[j] / a.eta_b;
+                    t[i * h + j] += a.b[i] * a.b[j] / a.eta_b;
+                }
         *s = n1 + sqrt(norm2(t, h * h));
         return MECH_OK;
     }

@@ -471,6 +471,11 @@ START_TEST(test_precond_sharpness)
         ck_assert_ok(mech_probe_set_i64(p, MECH_PROBE_K, 2));
         ck_assert_ok(mech_probe_attach_model(p, f.model, MECH_LOSS_MSE, f.data, 0));
         ck_assert_fails_with(mech_probe_measure(p), MECH_ESTATE); /* no optimizer */
+        mech_optimizer *gd = NULL;
+        ck_assert_ok(mech_optimizer_create(&gd, f.ctx, MECH_OPTIMIZER_GD, f.np));
+        ck_assert_ok(mech_optimizer_setup(gd));
+        ck_assert_fails_with(mech_probe_attach_optimizer(p, gd), MECH_EUNSUPPORTED);
+        mech_optimizer_destroy(gd);
         ck_assert_ok(mech_probe_attach_optimizer(p, o));
         ck_assert_ok(mech_probe_measure(p));
         double *h = dense_hessian(&f, MECH_LOSS_MSE), *pc = malloc(f.np * sizeof *pc);
@@ -639,16 +644,21 @@ static void check_conservation(fix *f, bool groups)
     ck_assert_ok(mech_optimizer_create(&o, f->ctx, MECH_OPTIMIZER_GD, f->np));
     if (groups) { /* a different rate per layer: the eta-weighted law */
         const size_t nl = mech_model_num_layers(f->model);
-        size_t off[8];
-        double mult[8];
+        size_t off[16];
+        double mult[16];
+        size_t ng = 0;
         for (size_t l = 0; l < nl; l++) {
-            size_t o0 = 0;
-            ck_assert_ok(mech_model_layer_info(f->model, l, &o0, NULL, NULL, NULL));
-            off[l] = o0;
-            mult[l] = 1.0 + 0.5 * (double)l;
+            size_t o0 = 0, b0 = 0;
+            ck_assert_ok(mech_model_layer_info(f->model, l, &o0, NULL, NULL, &b0));
+            off[ng] = o0;
+            mult[ng++] = 1.0 + 0.5 * (double)l;
+            if (b0 != SIZE_MAX) {
+                off[ng] = b0;
+                mult[ng++] = 0.7 + 0.2 * (double)l;
+            }
         }
-        off[nl] = f->np;
-        ck_assert_ok(mech_optimizer_set_groups(o, off, mult, nl));
+        off[ng] = f->np;
+        ck_assert_ok(mech_optimizer_set_groups(o, off, mult, ng));
     }
     ck_assert_ok(mech_optimizer_setup(o));
     mech_probe *p = probe_on(f, MECH_PROBE_CONSERVATION);
@@ -671,6 +681,13 @@ START_TEST(test_conservation)
     const size_t wr[3] = {3, 8, 2};
     fix_make(&f, MECH_MODEL_MLP, wr, 3, MECH_ACT_RELU, false, 20, false);
     check_conservation(&f, false);
+    check_conservation(&f, true);
+    fix_free(&f);
+    /* biases join the conserved quantities (ReLU per neuron, linear as b b^T) */
+    fix_make(&f, MECH_MODEL_MLP, wr, 3, MECH_ACT_RELU, true, 20, false);
+    check_conservation(&f, true);
+    fix_free(&f);
+    fix_make(&f, MECH_MODEL_MLP, wl, 4, MECH_ACT_IDENTITY, true, 20, false);
     check_conservation(&f, true);
     fix_free(&f);
     small_mlp(&f, MECH_ACT_TANH, 10);
