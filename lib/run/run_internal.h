@@ -121,6 +121,8 @@ mech_status mech__run_config_sampler(mech_run *r);
  * measurement into the current row, and freeing the list. */
 mech_status mech__run_probe_columns(mech_run *r, mech_trace *tr);
 mech_status mech__run_probe_record(mech_run *r);
+/* Points the probes at their columns of a loaded (checkpoint) trace. */
+mech_status mech__run_probe_rebind(mech_run *r, mech_trace *tr);
 void mech__run_probe_free(mech_run *r);
 
 /* Resets counters, schedule and trace for a fresh start (ensembles). */

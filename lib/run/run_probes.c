@@ -7,9 +7,10 @@
 #include "probes/probe_internal.h"
 #include "run_internal.h"
 
-/* Adds probe i's columns to tr (an existing name is an error: two probes
- * of one kind need distinct MECH_PROBE_NAMEs). */
-static mech_status add_columns(mech_run *r, mech__run_probe *rp, mech_trace *tr)
+/* Adds a probe's columns to tr (an existing name is an error: two probes
+ * of one kind need distinct MECH_PROBE_NAMEs), or with rebind finds them
+ * in a loaded trace (adding those it lacks). */
+static mech_status columns(mech_run *r, mech__run_probe *rp, mech_trace *tr, bool rebind)
 {
     const char *prefix = NULL;
     MECH_TRY(mech__adopt(&r->err, mech_probe_get_str(rp->p, MECH_PROBE_NAME, &prefix)));
@@ -19,7 +20,7 @@ static mech_status add_columns(mech_run *r, mech__run_probe *rp, mech_trace *tr)
         size_t idx = 0;
         MECH_TRY(mech__adopt(&r->err, mech_probe_output_name(rp->p, j, &out)));
         snprintf(name, sizeof name, "%s.%s", prefix, out);
-        if (mech_trace_column_index(tr, name, &idx) == MECH_OK)
+        if (!rebind && mech_trace_column_index(tr, name, &idx) == MECH_OK)
             return mech__fail(&r->err, MECH_EINVAL,
                               "mech_run_add_probe: column '%s' exists (give the probe another "
                               "MECH_PROBE_NAME)", name);
@@ -51,7 +52,7 @@ MECH_API mech_status mech_run_add_probe(mech_run *r, mech_probe *p)
     rp->col = mech__calloc(n ? n : 1, sizeof *rp->col, &r->err);
     if (!rp->col) return MECH_ENOMEM;
     if (r->trace) {
-        mech_status st = add_columns(r, rp, r->trace);
+        mech_status st = columns(r, rp, r->trace, false);
         if (st < 0) {
             free(rp->col);
             return st;
@@ -63,7 +64,13 @@ MECH_API mech_status mech_run_add_probe(mech_run *r, mech_probe *p)
 
 mech_status mech__run_probe_columns(mech_run *r, mech_trace *tr)
 {
-    for (size_t i = 0; i < r->n_probes; i++) MECH_TRY(add_columns(r, &r->probes[i], tr));
+    for (size_t i = 0; i < r->n_probes; i++) MECH_TRY(columns(r, &r->probes[i], tr, false));
+    return MECH_OK;
+}
+
+mech_status mech__run_probe_rebind(mech_run *r, mech_trace *tr)
+{
+    for (size_t i = 0; i < r->n_probes; i++) MECH_TRY(columns(r, &r->probes[i], tr, true));
     return MECH_OK;
 }
 

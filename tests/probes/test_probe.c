@@ -14,6 +14,7 @@
  * checked at 3 standard errors with fixed seeds (the acceptance rule). */
 #include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -1072,6 +1073,52 @@ START_TEST(test_run_columns)
 }
 END_TEST
 
+/* A run resumed from a checkpoint keeps writing its probes' columns. */
+START_TEST(test_run_checkpoint)
+{
+    fix f;
+    small_mlp(&f, MECH_ACT_TANH, 20);
+    char path[] = "/tmp/mech_probe_ckpt_XXXXXX";
+    const int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    mech_probe *g = probe_on(&f, MECH_PROBE_GRAD_NORM);
+    ck_assert_ok(mech_probe_attach_model(g, f.model, MECH_LOSS_MSE, f.data, 0));
+    double col[5];
+    for (int pass = 0; pass < 2; pass++) {
+        mech_optimizer *o = NULL;
+        mech_run *r = NULL;
+        ck_assert_ok(mech_optimizer_create(&o, f.ctx, MECH_OPTIMIZER_GD, f.np));
+        ck_assert_ok(mech_optimizer_set_f64(o, MECH_OPTIMIZER_LR, 0.05));
+        ck_assert_ok(mech_run_create(&r, f.ctx, f.model, MECH_LOSS_MSE, f.data, o));
+        ck_assert_ok(mech_run_set_i64(r, MECH_RUN_MAX_STEPS, pass ? 20 : 10));
+        ck_assert_ok(mech_run_set_i64(r, MECH_RUN_PROBE_EVERY, 5));
+        if (pass) ck_assert_ok(mech_run_add_probe(r, g)); /* only the resumed run */
+        ck_assert_ok(mech_run_setup(r));
+        if (pass) ck_assert_ok(mech_run_load_checkpoint(r, path));
+        ck_assert_ok(mech_run_execute(r));
+        if (!pass) ck_assert_ok(mech_run_save_checkpoint(r, path));
+        const mech_trace *tr = NULL;
+        size_t c = 0;
+        ck_assert_ok(mech_run_trace(r, &tr));
+        if (pass) {
+            ck_assert_uint_eq(mech_trace_n_rows(tr), 5);
+            ck_assert_ok(mech_trace_column_index(tr, "grad_norm.grad_norm", &c));
+            ck_assert_ok(mech_trace_column(tr, c, col, 5));
+        }
+        mech_run_destroy(r);
+        mech_optimizer_destroy(o);
+    }
+    /* rows written before the probe existed are NaN, the resumed ones measured */
+    ck_assert(isnan(col[0]) && isnan(col[2]));
+    ck_assert(isfinite(col[3]) && isfinite(col[4]));
+    ck_assert_double_eq(col[4], value(g, "grad_norm"));
+    unlink(path);
+    mech_probe_destroy(g);
+    fix_free(&f);
+}
+END_TEST
+
 /* ---------------- bad input ---------------- */
 
 START_TEST(test_bad_input)
@@ -1241,6 +1288,7 @@ static Suite *probe_suite(void)
     tcase_add_test(tc, test_loss_gap);
     tcase_add_test(tc, test_mode_error);
     tcase_add_test(tc, test_run_columns);
+    tcase_add_test(tc, test_run_checkpoint);
     tcase_add_test(tc, test_bad_input);
     suite_add_tcase(s, tc);
     return s;
