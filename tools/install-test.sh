@@ -1,8 +1,9 @@
 #!/bin/bash
 # install-test.sh BUILD_DIR: installs the build into a scratch root, then
-# builds examples/hello.c with nothing but `pkg-config --cflags --libs
-# mechanics` and runs it, runs the installed mechanics command, and checks
-# that every public header was installed. Last line: "PASSED FAILED".
+# builds examples/hello.c and examples/train_teacher.c with nothing but
+# `pkg-config --cflags --libs mechanics` and runs them, runs the installed
+# mechanics command, and checks that every public header was installed.
+# Last line: "PASSED FAILED".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=$1
@@ -32,17 +33,24 @@ if meson install -C "$build" --destdir "$root" > "$root.log" 2>&1; then
             $(pkg-config --cflags --libs mechanics) -o "$root/hello" &&
             "$root/hello"
     }
+    train_teacher() {
+        cc -std=c11 -Wall -Werror examples/train_teacher.c \
+            $(pkg-config --cflags --libs mechanics) -lm -o "$root/train_teacher" &&
+            (cd "$root" && ./train_teacher "$root/train_teacher.csv") &&
+            grep -q '^# library_version=' "$root/train_teacher.csv"
+    }
     headers_installed() {
         inc=$(pkg-config --variable=includedir mechanics)
         diff <(cd include && find . -name '*.h' | sort) \
              <(cd "$inc" && find . -name '*.h' | sort)
     }
     check hello
+    check train_teacher
     check "$bin" version
     check headers_installed
 else
     cat "$root.log" >&2
-    failed=3
+    failed=4
 fi
 rm -f "$root.log"
 echo "$passed $failed"

@@ -178,6 +178,10 @@ MECH_API mech_status mech_optimizer_step_f32(mech_optimizer *o, float *params,
 MECH_API mech_status mech_optimizer_lr_at(const mech_optimizer *o, uint64_t step, double *lr);
 /* Number of steps taken since setup, reset or the loaded state. */
 MECH_API mech_status mech_optimizer_step_count(const mech_optimizer *o, uint64_t *count);
+/* Kind, parameter count and whether mech_optimizer_setup has run (any
+ * output may be NULL). Errors: MECH_EINVAL (NULL o). */
+MECH_API mech_status mech_optimizer_info(const mech_optimizer *o, mech_optimizer_kind *kind,
+                                         size_t *n_params, bool *ready);
 /* Zeroes the moments and the step count; options and groups are kept.
  * Before setup there is nothing to reset and it succeeds. Errors: MECH_EINVAL (NULL). */
 MECH_API mech_status mech_optimizer_reset(mech_optimizer *o);

@@ -86,7 +86,10 @@
  * (batch, gradient, parameter copies, evaluation chunks, ODE workspace,
  * trace rows for the planned probes); a training step allocates nothing
  * (the trace may grow when more rows are written than were planned, or
- * when an observer adds columns).
+ * when an observer adds columns). The one allocation below the library:
+ * Debian's OpenMP BLIS opens a parallel region per level-3 call, and with
+ * one thread libgomp allocates and frees its team descriptor each time
+ * (tests/run/test_alloc.c measures this; with two threads it is cached).
  */
 #ifndef MECHANICS_RUN_H
 #define MECHANICS_RUN_H

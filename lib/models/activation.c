@@ -2,7 +2,7 @@
  * double for both precisions). */
 #include <math.h>
 
-#include "model_internal.h"
+#include "activation.h"
 
 static const double INV_SQRT2 = 0.70710678118654752440;
 static const double INV_SQRT2PI = 0.39894228040143267794;

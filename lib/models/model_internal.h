@@ -3,6 +3,7 @@
 #define MECHANICS_MODEL_INTERNAL_H
 
 #include "internal.h"
+#include "models/activation.h"
 #include "mechanics/model.h"
 #include "mechanics/rng.h"
 
@@ -78,10 +79,6 @@ typedef struct mech__kernels {
 
 extern const mech__kernels mech__mlp_f64, mech__mlp_f32, mech__diag_f64, mech__diag_f32;
 
-/* The elementwise activation and its first two derivatives. */
-double mech__act(mech_activation a, double z);
-double mech__act_d1(mech_activation a, double z);
-double mech__act_d2(mech_activation a, double z);
 
 /* Builds the layer table, sizes and offsets (model.c); initializes the
  * parameters (init.c). */

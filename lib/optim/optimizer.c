@@ -216,6 +216,16 @@ MECH_API mech_status mech_optimizer_step_count(const mech_optimizer *o, uint64_t
     return MECH_OK;
 }
 
+MECH_API mech_status mech_optimizer_info(const mech_optimizer *o, mech_optimizer_kind *kind,
+                                         size_t *n_params, bool *ready)
+{
+    MECH_CHECK_PTR(NULL, o);
+    if (kind) *kind = o->kind;
+    if (n_params) *n_params = o->n;
+    if (ready) *ready = o->ready;
+    return MECH_OK;
+}
+
 MECH_API mech_status mech_optimizer_reset(mech_optimizer *o)
 {
     MECH_CHECK_PTR(NULL, o);

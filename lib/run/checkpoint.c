@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "core/blob.h"
-#include "optim/optim_internal.h"
 #include "run_internal.h"
 
 static const char MAGIC[8] = {'M', 'E', 'C', 'H', 'R', 'U', 'N', 'C'};
@@ -18,7 +17,7 @@ static void config_words(const mech_run *r, uint64_t w[5])
     w[0] = (uint64_t)r->mode;
     w[1] = r->n_params;
     w[2] = r->f32;
-    w[3] = r->opt ? (uint64_t)r->opt->kind : UINT64_MAX;
+    w[3] = r->opt ? (uint64_t)mech__run_opt_kind(r) : UINT64_MAX;
     w[4] = r->batch;
 }
 

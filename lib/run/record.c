@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "optim/optim_internal.h"
 #include "run_internal.h"
 
 static const char *const COL_NAMES[RC_COUNT] = {
@@ -67,7 +66,7 @@ static mech_status put_meta(mech_run *r, mech_trace *tr)
     MECH_TRY(mech_trace_set_meta(tr, "precision", r->f32 ? "f32" : "f64"));
     MECH_TRY(mech_trace_set_meta_f64(tr, "batch", (double)r->batch));
     if (!r->opt) return MECH_OK;
-    MECH_TRY(mech_trace_set_meta(tr, "optimizer", mech_optimizer_kind_name(r->opt->kind)));
+    MECH_TRY(mech_trace_set_meta(tr, "optimizer", mech_optimizer_kind_name(mech__run_opt_kind(r))));
     int n = 0;
     MECH_TRY(mech_option_count(MECH_KIND_OPTIMIZER, &n));
     for (int k = 0; k < n; k++) {

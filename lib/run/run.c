@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "optim/optim_internal.h"
 #include "run_internal.h"
 
 #define I64_MAX_D 9.2233720368547748e18
@@ -214,7 +213,7 @@ mech_status mech__run_config_sampler(mech_run *r)
 /* Installs the parametrization's per-layer learning rates as groups. */
 static mech_status install_lr_groups(mech_run *r)
 {
-    const mech_optimizer_kind k = r->opt->kind;
+    const mech_optimizer_kind k = mech__run_opt_kind(r);
     const mech_optimizer_family fam =
         k == MECH_OPTIMIZER_ADAM || k == MECH_OPTIMIZER_ADAMW || k == MECH_OPTIMIZER_RMSPROP ||
                 k == MECH_OPTIMIZER_SIGN
@@ -260,10 +259,10 @@ static mech_status check_config(mech_run *r)
     if (!gf && !r->opt)
         return mech__fail(&r->err, MECH_ESTATE, "mech_run_setup: mode %s needs an optimizer",
                           mech_run_mode_name(r->mode));
-    if (r->opt && r->opt->n != r->n_params)
+    if (r->opt && mech__run_opt_params(r) != r->n_params)
         return mech__fail(&r->err, MECH_ESHAPE,
                           "mech_run_setup: optimizer has %zu parameters, model %zu",
-                          r->opt->n, r->n_params);
+                          mech__run_opt_params(r), r->n_params);
     if (gf && r->f32)
         return mech__fail(&r->err, MECH_EUNSUPPORTED,
                           "mech_run_setup: gradient flow needs a double-precision model");
@@ -347,7 +346,7 @@ MECH_API mech_status mech_run_setup(mech_run *r)
     MECH_CHECK_PTR(NULL, r);
     if (r->ready) return mech__fail(&r->err, MECH_ESTATE, "mech_run_setup: already set up");
     mech_status st = check_config(r);
-    if (st == MECH_OK && r->opt && !r->opt->ready)
+    if (st == MECH_OK && r->opt && !mech__run_opt_ready(r))
         st = mech__adopt(&r->err, mech_optimizer_setup(r->opt));
     if (st == MECH_OK && r->opt && mech__run_i(r, MECH_RUN_LR_FROM_PARAMETRIZATION))
         st = install_lr_groups(r);

@@ -128,4 +128,27 @@ void mech__run_probe_free(mech_run *r);
 /* Resets counters, schedule and trace for a fresh start (ensembles). */
 mech_status mech__run_restart(mech_run *r);
 
+/* The borrowed optimizer's kind, parameter count and readiness, read
+ * through its public interface. */
+static inline mech_optimizer_kind mech__run_opt_kind(const mech_run *r)
+{
+    mech_optimizer_kind k = MECH_OPTIMIZER_GD;
+    mech_optimizer_info(r->opt, &k, NULL, NULL);
+    return k;
+}
+
+static inline size_t mech__run_opt_params(const mech_run *r)
+{
+    size_t n = 0;
+    mech_optimizer_info(r->opt, NULL, &n, NULL);
+    return n;
+}
+
+static inline bool mech__run_opt_ready(const mech_run *r)
+{
+    bool ready = false;
+    mech_optimizer_info(r->opt, NULL, NULL, &ready);
+    return ready;
+}
+
 #endif

@@ -7,7 +7,7 @@
 #include <math.h>
 
 #include "kernels_internal.h"
-#include "models/model_internal.h" /* mech__act, mech__act_d1 */
+#include "models/activation.h"
 
 /* Standard normal tail beyond 10 is 7.6e-24: negligible at double precision
  * for activations of at most polynomial growth. */

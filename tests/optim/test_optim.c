@@ -650,6 +650,13 @@ START_TEST(bad_input_everywhere)
     ck_assert_uint_eq(u, 0);
     ck_assert_fails_with(mech_optimizer_step_count(NULL, &u), MECH_EINVAL);
     ck_assert_fails_with(mech_optimizer_step_count(o, NULL), MECH_EINVAL);
+    mech_optimizer_kind kind = MECH_OPTIMIZER_GD;
+    size_t np = 0;
+    bool ready = false;
+    ck_assert_ok(mech_optimizer_info(o, &kind, &np, &ready));
+    ck_assert(kind == MECH_OPTIMIZER_ADAM && np == 2 && ready);
+    ck_assert_ok(mech_optimizer_info(o, NULL, NULL, NULL));
+    ck_assert_fails_with(mech_optimizer_info(NULL, &kind, &np, &ready), MECH_EINVAL);
     ck_assert_fails_with(mech_optimizer_lr_at(NULL, 1, &d), MECH_EINVAL);
     ck_assert_fails_with(mech_optimizer_lr_at(o, 1, NULL), MECH_EINVAL);
     ck_assert_fails_with(mech_optimizer_reset(NULL), MECH_EINVAL);

@@ -1013,6 +1013,7 @@ FUNCTIONS = {
     'mech_optimizer_get_f64': (mech_status, (('o', mech_optimizer), ('key', mech_optimizer_opt), ('value', POINTER(c_double)), )),
     'mech_optimizer_get_i64': (mech_status, (('o', mech_optimizer), ('key', mech_optimizer_opt), ('value', POINTER(c_int64)), )),
     'mech_optimizer_get_state': (mech_status, (('o', mech_optimizer), ('buf', c_void_p), ('n', c_size_t), )),
+    'mech_optimizer_info': (mech_status, (('o', mech_optimizer), ('kind', POINTER(mech_optimizer_kind)), ('n_params', POINTER(c_size_t)), ('ready', POINTER(c_bool)), )),
     'mech_optimizer_kind_name': (c_char_p, (('kind', mech_optimizer_kind), )),
     'mech_optimizer_last_error': (c_char_p, (('o', mech_optimizer), )),
     'mech_optimizer_load': (mech_status, (('o', mech_optimizer), ('path', c_char_p), )),
