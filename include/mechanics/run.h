@@ -199,7 +199,9 @@ MECH_API mech_status mech_run_set_observer(mech_run *r, mech_run_observer_fn fn,
  * "<name>.<output i>" (name: the probe's MECH_PROBE_NAME, default its
  * kind's name); non-finite values are written as NaN, and a Lanczos that
  * missed its tolerance (MECH_ENOCONV) writes its partial pairs. Any other
- * probe error ends execute with that status. Before or after setup (rows
+ * probe error ends execute with that status. mech_run_ensemble makes each
+ * probe take every member's fresh initialization as its reference ("init"
+ * of DISTANCE, ACTIVATIONS, CKA, NTK, CONSERVATION). Before or after setup (rows
  * written before a probe was added read NaN in its columns). Errors:
  * MECH_EINVAL (NULL, the same probe twice, a column name already in the
  * trace: give the probe another name), MECH_ESTATE (probe not attached to

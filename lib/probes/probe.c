@@ -347,6 +347,15 @@ MECH_API mech_status mech_probe_set_units(mech_probe *p, const size_t *units, si
 
 /* ---------------- measuring ---------------- */
 
+mech_status mech__probe_restart(mech_probe *p)
+{
+    if (!p->model) return MECH_OK;
+    MECH_TRY(mech__adopt(&p->err, mech_model_get_params(p->model, p->theta0, p->n_params)));
+    if (p->kind == MECH_PROBE_DISTANCE && p->buf[0]) /* "previous" = the new init */
+        memcpy(p->buf[0], p->theta0, p->n_params * sizeof *p->theta0);
+    return mech__probe_reference(p);
+}
+
 mech_status mech__probe_reference(mech_probe *p)
 {
     switch (p->kind) {

@@ -136,6 +136,8 @@ mech_status mech__probe_info_plane(mech_probe *p, const probe_in *in);
 /* Reference state at attach (kinds comparing with init); called after the
  * declaring pass. */
 mech_status mech__probe_reference(mech_probe *p);
+/* Takes the model's current state as the new init (ensemble members). */
+mech_status mech__probe_restart(mech_probe *p);
 mech_status mech__probe_conservation_ref(mech_probe *p);
 mech_status mech__probe_activations_ref(mech_probe *p);
 mech_status mech__probe_cka_ref(mech_probe *p);

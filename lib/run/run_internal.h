@@ -123,6 +123,8 @@ mech_status mech__run_probe_columns(mech_run *r, mech_trace *tr);
 mech_status mech__run_probe_record(mech_run *r);
 /* Points the probes at their columns of a loaded (checkpoint) trace. */
 mech_status mech__run_probe_rebind(mech_run *r, mech_trace *tr);
+/* Ensembles: each probe takes the reinitialized model as its init. */
+mech_status mech__run_probe_restart(mech_run *r);
 void mech__run_probe_free(mech_run *r);
 
 /* Resets counters, schedule and trace for a fresh start (ensembles). */

@@ -99,6 +99,17 @@ mech_status mech__run_probe_record(mech_run *r)
     return MECH_OK;
 }
 
+mech_status mech__run_probe_restart(mech_run *r)
+{
+    for (size_t i = 0; i < r->n_probes; i++)
+        if (mech__probe_restart(r->probes[i].p) < 0)
+            return mech__fail(&r->err, r->probes[i].p->err.status,
+                              "mech_run_ensemble: probe '%s': %s",
+                              mech_probe_kind_name(r->probes[i].p->kind),
+                              mech_probe_last_error(r->probes[i].p));
+    return MECH_OK;
+}
+
 void mech__run_probe_free(mech_run *r)
 {
     for (size_t i = 0; i < r->n_probes; i++) free(r->probes[i].col);

@@ -1119,6 +1119,42 @@ START_TEST(test_run_checkpoint)
 }
 END_TEST
 
+/* Ensemble members each start at distance 0 from their own init. */
+START_TEST(test_run_ensemble)
+{
+    fix f;
+    small_mlp(&f, MECH_ACT_TANH, 20);
+    mech_optimizer *o = NULL;
+    mech_run *r = NULL;
+    ck_assert_ok(mech_optimizer_create(&o, f.ctx, MECH_OPTIMIZER_GD, f.np));
+    ck_assert_ok(mech_optimizer_set_f64(o, MECH_OPTIMIZER_LR, 0.05));
+    ck_assert_ok(mech_run_create(&r, f.ctx, f.model, MECH_LOSS_MSE, f.data, o));
+    ck_assert_ok(mech_run_set_i64(r, MECH_RUN_MAX_STEPS, 4));
+    ck_assert_ok(mech_run_set_i64(r, MECH_RUN_PROBE_EVERY, 2));
+    mech_probe *d = probe_on(&f, MECH_PROBE_DISTANCE);
+    ck_assert_ok(mech_probe_attach_model(d, f.model, MECH_LOSS_MSE, f.data, 0));
+    ck_assert_ok(mech_run_add_probe(r, d));
+    ck_assert_ok(mech_run_setup(r));
+    const uint64_t seeds[2] = {3, 4};
+    mech_trace *ens = NULL;
+    ck_assert_ok(mech_run_ensemble(r, seeds, 2, &ens));
+    size_t c = 0;
+    double dist[3], se[3];
+    ck_assert_ok(mech_trace_column_index(ens, "distance.distance", &c));
+    ck_assert_ok(mech_trace_column(ens, c, dist, 3));
+    ck_assert_ok(mech_trace_column_index(ens, "distance.distance_se", &c));
+    ck_assert_ok(mech_trace_column(ens, c, se, 3));
+    ck_assert_double_eq(dist[0], 0);
+    ck_assert_double_eq(se[0], 0);
+    ck_assert_double_gt(dist[2], dist[1]);
+    mech_trace_destroy(ens);
+    mech_run_destroy(r);
+    mech_probe_destroy(d);
+    mech_optimizer_destroy(o);
+    fix_free(&f);
+}
+END_TEST
+
 /* ---------------- bad input ---------------- */
 
 START_TEST(test_bad_input)
@@ -1289,6 +1325,7 @@ static Suite *probe_suite(void)
     tcase_add_test(tc, test_mode_error);
     tcase_add_test(tc, test_run_columns);
     tcase_add_test(tc, test_run_checkpoint);
+    tcase_add_test(tc, test_run_ensemble);
     tcase_add_test(tc, test_bad_input);
     suite_add_tcase(s, tc);
     return s;
