@@ -23,6 +23,7 @@
 #include "mechanics/linreg.h"
 #include "mechanics/metrics.h"
 #include "mechanics/operator.h"
+#include "mechanics/probe.h"
 #include "mechanics/stability.h"
 
 #endif /* MECHANICS_H */

@@ -99,6 +99,7 @@
 #include "mechanics/loss.h"
 #include "mechanics/model.h"
 #include "mechanics/optim.h"
+#include "mechanics/probe.h"
 #include "mechanics/trace.h"
 
 #ifdef __cplusplus
@@ -190,6 +191,22 @@ MECH_API mech_status mech_run_set_test_data(mech_run *r, mech_data *test);
 /* Installs (fn = NULL removes) the observer; user_data is borrowed. */
 MECH_API mech_status mech_run_set_observer(mech_run *r, mech_run_observer_fn fn,
                                            void *user_data);
+
+/* Attaches a probe (borrowed: it must outlive the run, and stay attached
+ * to the run's model with the same outputs). At every probe row, after
+ * the built-in columns and before the observer, the run calls
+ * mech_probe_measure and writes each scalar output i as the column
+ * "<name>.<output i>" (name: the probe's MECH_PROBE_NAME, default its
+ * kind's name); non-finite values are written as NaN, and a Lanczos that
+ * missed its tolerance (MECH_ENOCONV) writes its partial pairs. Any other
+ * probe error ends execute with that status. mech_run_ensemble makes each
+ * probe take every member's fresh initialization as its reference ("init"
+ * of DISTANCE, ACTIVATIONS, CKA, NTK, CONSERVATION). Before or after setup (rows
+ * written before a probe was added read NaN in its columns). Errors:
+ * MECH_EINVAL (NULL, the same probe twice, a column name already in the
+ * trace: give the probe another name), MECH_ESTATE (probe not attached to
+ * this run's model), MECH_ENOMEM. */
+MECH_API mech_status mech_run_add_probe(mech_run *r, mech_probe *p);
 
 /* Validates the configuration and allocates everything. Errors:
  * MECH_ESTATE (already set up; no stop condition; no optimizer for a

@@ -15,6 +15,7 @@ extern const mech_opttable mech__optimizer_opts;
 extern const mech_opttable mech__ode_opts;
 extern const mech_opttable mech__run_opts;
 extern const mech_opttable mech__central_flow_opts;
+extern const mech_opttable mech__probe_opts;
 
 /* A kind without options of its own. */
 static const mech_opttable NO_OPTS = {MECH_KIND_CTX, NULL, 0};
@@ -27,6 +28,7 @@ static const mech_opttable *const TABLES[] = {
     [MECH_KIND_OPTIMIZER] = &mech__optimizer_opts,
     [MECH_KIND_ODE] = &mech__ode_opts,
     [MECH_KIND_RUN] = &mech__run_opts,
+    [MECH_KIND_PROBE] = &mech__probe_opts,
 
     [MECH_KIND_LANCZOS] = &mech__lanczos_opts,
     [MECH_KIND_SLQ] = &mech__slq_opts,

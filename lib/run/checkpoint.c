@@ -300,6 +300,7 @@ MECH_API mech_status mech_run_load_checkpoint(mech_run *r, const char *path)
         memcpy(r->col, col, sizeof col);
         r->s = L.s;
         r->stop = MECH_RUN_STOP_NONE;
+        st = mech__run_probe_rebind(r, r->trace);
     }
     mech_trace_destroy(L.trace);
     free(L.params);

@@ -10,6 +10,7 @@
 static mech_status restart_for(mech_run *r, uint64_t seed)
 {
     MECH_TRY(mech__adopt(&r->err, mech_model_reinit(r->model, seed)));
+    MECH_TRY(mech__run_probe_restart(r));
     if (r->opt) MECH_TRY(mech__adopt(&r->err, mech_optimizer_reset(r->opt)));
     MECH_TRY(mech__adopt(&r->err, mech_data_set_i64(r->train, MECH_DATA_STREAM, (int64_t)seed)));
     MECH_TRY(mech__run_config_sampler(r));

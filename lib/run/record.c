@@ -115,6 +115,7 @@ mech_status mech__run_new_trace(mech_run *r, mech_trace **out)
         r->col[c] = SIZE_MAX;
         if (has_col(r, c)) st = mech_trace_add_column(tr, COL_NAMES[c], &r->col[c]);
     }
+    if (st == MECH_OK) st = mech__run_probe_columns(r, tr);
     if (st == MECH_OK) st = put_meta(r, tr);
     if (st == MECH_OK) st = mech_trace_reserve(tr, planned_rows(r));
     if (st < 0) {
@@ -180,6 +181,7 @@ mech_status mech__run_record(mech_run *r)
     for (int c = 0; c < RC_COUNT; c++)
         if (r->col[c] != SIZE_MAX)
             MECH_TRY(mech__adopt(&r->err, mech_trace_put(r->trace, r->col[c], finite_or_nan(v[c]))));
+    MECH_TRY(mech__run_probe_record(r));
     if (r->observer) {
         const int rc = r->observer(r, r->s.step, mech__run_axis_value(r), r->observer_ud);
         if (rc < 0)

@@ -101,6 +101,7 @@ MECH_API void mech_run_destroy(mech_run *r)
 {
     if (!r) return;
     free_setup(r);
+    mech__run_probe_free(r);
     free(r->probe_t);
     free(r);
 }

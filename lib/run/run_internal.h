@@ -36,6 +36,13 @@ typedef struct mech__run_state {
     uint64_t diverged;      /* index of the diverged step, 0 if none */
 } mech__run_state;
 
+/* A probe attached to the run and the trace columns of its outputs. */
+typedef struct mech__run_probe {
+    mech_probe *p;
+    size_t *col;
+    size_t n;
+} mech__run_probe;
+
 struct mech_run {
     mech_err err;
     const mech_ctx *ctx;
@@ -48,6 +55,8 @@ struct mech_run {
     size_t n_probe_t;
     mech_run_observer_fn observer;
     void *observer_ud;
+    mech__run_probe *probes;
+    size_t n_probes;
 
     /* after setup */
     bool ready;
@@ -107,6 +116,16 @@ mech_status mech__run_flow(mech_run *r);
 
 /* Configures the training set's sampler (minibatch and online modes). */
 mech_status mech__run_config_sampler(mech_run *r);
+
+/* Attached probes (run_probes.c): their columns in a new trace, their
+ * measurement into the current row, and freeing the list. */
+mech_status mech__run_probe_columns(mech_run *r, mech_trace *tr);
+mech_status mech__run_probe_record(mech_run *r);
+/* Points the probes at their columns of a loaded (checkpoint) trace. */
+mech_status mech__run_probe_rebind(mech_run *r, mech_trace *tr);
+/* Ensembles: each probe takes the reinitialized model as its init. */
+mech_status mech__run_probe_restart(mech_run *r);
+void mech__run_probe_free(mech_run *r);
 
 /* Resets counters, schedule and trace for a fresh start (ensembles). */
 mech_status mech__run_restart(mech_run *r);

@@ -25,6 +25,7 @@ from .optim import Optimizer
 from .ode import Ode
 from .run import Run
 from .central_flow import CentralFlow, central_flow
+from .probe import Probe
 
 __version__ = _abi.MECH_VERSION_STRING
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "FileIOError", "FormatError", "Handle", "InvalidArgumentError",
     "LibraryNotFoundError", "LinAlgError", "MechanicsError", "Model",
     "NoConvergenceError", "NonFiniteError", "NotFoundError", "Ode", "Option",
-    "Optimizer", "OutOfMemoryError", "RangeError", "Rng", "Run", "ShapeError",
+    "Optimizer", "OutOfMemoryError", "Probe", "RangeError", "Rng", "Run", "ShapeError",
     "SizeOverflowError", "StateError", "Trace", "UnsupportedError",
     "VersionMismatchError", "blis_version", "central_flow", "check", "cholesky_solve", "compare",
     "compare_arrays", "diagonal_implicit_bias", "enums", "gemm", "laws", "lib",

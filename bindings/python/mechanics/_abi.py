@@ -24,6 +24,7 @@ HEADERS = ('mechanics.h',
  'mechanics/ode.h',
  'mechanics/operator.h',
  'mechanics/optim.h',
+ 'mechanics/probe.h',
  'mechanics/rng.h',
  'mechanics/run.h',
  'mechanics/stability.h',
@@ -376,6 +377,58 @@ mech_precision = c_int
 MECH_PREC_F64 = 0
 MECH_PREC_F32 = 1
 
+# Probe kinds. Outputs (scalar unless "vector"); "<l>" is a layer index.
+# Model / operator / arrays say which ways in a kind accepts.
+mech_probe_kind = c_int
+MECH_PROBE_LOSS = 0
+MECH_PROBE_MODE_ERROR = 1
+MECH_PROBE_GRAD_NORM = 2
+MECH_PROBE_SHARPNESS = 3
+MECH_PROBE_HESSIAN_TRACE = 4
+MECH_PROBE_HESSIAN_DENSITY = 5
+MECH_PROBE_PRECOND_SHARPNESS = 6
+MECH_PROBE_GAUSS_NEWTON = 7
+MECH_PROBE_DISTANCE = 8
+MECH_PROBE_NOISE_SCALE = 9
+MECH_PROBE_CONSERVATION = 10
+MECH_PROBE_ACTIVATIONS = 11
+MECH_PROBE_EFFECTIVE_RANK = 12
+MECH_PROBE_CKA = 13
+MECH_PROBE_NTK = 14
+MECH_PROBE_NEURAL_COLLAPSE = 15
+MECH_PROBE_NFA = 16
+MECH_PROBE_WEIGHTS = 17
+MECH_PROBE_UNITS = 18
+MECH_PROBE_INFO_PLANE = 19
+
+# Options (typed; MECH_KIND_PROBE for introspection). Set before attach;
+# changing one after attach takes effect at the next attach (except
+# NAME, TOL, MAX_RESTARTS, WHICH, WARM_START, DENSITY_SIGMA, KDE_VAR and
+# N_BINS, which apply at the next measurement).
+mech_probe_opt = c_int
+MECH_PROBE_K = 0
+MECH_PROBE_TOL = 1
+MECH_PROBE_MAX_RESTARTS = 2
+MECH_PROBE_N_PROBES = 3
+MECH_PROBE_SKETCH = 4
+MECH_PROBE_SLQ_STEPS = 5
+MECH_PROBE_LAYER = 6
+MECH_PROBE_LAYER_B = 7
+MECH_PROBE_N_BINS = 8
+MECH_PROBE_KDE_VAR = 9
+MECH_PROBE_MIN_TAIL = 10
+MECH_PROBE_UNIT_COUNT = 11
+MECH_PROBE_SMALL_BATCH = 12
+MECH_PROBE_BIG_BATCH = 13
+MECH_PROBE_N_BATCHES = 14
+MECH_PROBE_DENSITY_POINTS = 15
+MECH_PROBE_DENSITY_SIGMA = 16
+MECH_PROBE_NAME = 17
+MECH_PROBE_WHICH = 18
+MECH_PROBE_WARM_START = 19
+MECH_PROBE_ARRAY_LOSS = 20
+MECH_PROBE_NOPTS = 21
+
 mech_run_mode = c_int
 MECH_RUN_FULL_BATCH = 0
 MECH_RUN_MINIBATCH = 1
@@ -500,6 +553,8 @@ ENUMS = {
     'mech_parametrization': {'MECH_PARAM_SP': 0, 'MECH_PARAM_NTK': 1, 'MECH_PARAM_MUP': 2, 'MECH_PARAM_MEANFIELD': 3},
     'mech_powerlaw_kind': {'MECH_POWERLAW_TIME': 0, 'MECH_POWERLAW_DATA': 1, 'MECH_POWERLAW_WIDTH': 2, 'MECH_POWERLAW_COMPUTE': 3},
     'mech_precision': {'MECH_PREC_F64': 0, 'MECH_PREC_F32': 1},
+    'mech_probe_kind': {'MECH_PROBE_LOSS': 0, 'MECH_PROBE_MODE_ERROR': 1, 'MECH_PROBE_GRAD_NORM': 2, 'MECH_PROBE_SHARPNESS': 3, 'MECH_PROBE_HESSIAN_TRACE': 4, 'MECH_PROBE_HESSIAN_DENSITY': 5, 'MECH_PROBE_PRECOND_SHARPNESS': 6, 'MECH_PROBE_GAUSS_NEWTON': 7, 'MECH_PROBE_DISTANCE': 8, 'MECH_PROBE_NOISE_SCALE': 9, 'MECH_PROBE_CONSERVATION': 10, 'MECH_PROBE_ACTIVATIONS': 11, 'MECH_PROBE_EFFECTIVE_RANK': 12, 'MECH_PROBE_CKA': 13, 'MECH_PROBE_NTK': 14, 'MECH_PROBE_NEURAL_COLLAPSE': 15, 'MECH_PROBE_NFA': 16, 'MECH_PROBE_WEIGHTS': 17, 'MECH_PROBE_UNITS': 18, 'MECH_PROBE_INFO_PLANE': 19},
+    'mech_probe_opt': {'MECH_PROBE_K': 0, 'MECH_PROBE_TOL': 1, 'MECH_PROBE_MAX_RESTARTS': 2, 'MECH_PROBE_N_PROBES': 3, 'MECH_PROBE_SKETCH': 4, 'MECH_PROBE_SLQ_STEPS': 5, 'MECH_PROBE_LAYER': 6, 'MECH_PROBE_LAYER_B': 7, 'MECH_PROBE_N_BINS': 8, 'MECH_PROBE_KDE_VAR': 9, 'MECH_PROBE_MIN_TAIL': 10, 'MECH_PROBE_UNIT_COUNT': 11, 'MECH_PROBE_SMALL_BATCH': 12, 'MECH_PROBE_BIG_BATCH': 13, 'MECH_PROBE_N_BATCHES': 14, 'MECH_PROBE_DENSITY_POINTS': 15, 'MECH_PROBE_DENSITY_SIGMA': 16, 'MECH_PROBE_NAME': 17, 'MECH_PROBE_WHICH': 18, 'MECH_PROBE_WARM_START': 19, 'MECH_PROBE_ARRAY_LOSS': 20, 'MECH_PROBE_NOPTS': 21},
     'mech_run_mode': {'MECH_RUN_FULL_BATCH': 0, 'MECH_RUN_MINIBATCH': 1, 'MECH_RUN_ONLINE': 2, 'MECH_RUN_GRADIENT_FLOW': 3},
     'mech_run_opt': {'MECH_RUN_MODE': 0, 'MECH_RUN_BATCH': 1, 'MECH_RUN_MAX_STEPS': 2, 'MECH_RUN_MAX_TIME': 3, 'MECH_RUN_MAX_SAMPLES': 4, 'MECH_RUN_LOSS_TARGET': 5, 'MECH_RUN_PROBE_EVERY': 6, 'MECH_RUN_PROBE_LOG_POINTS': 7, 'MECH_RUN_PROBE_LOG_START': 8, 'MECH_RUN_GF_PROBE_DT': 9, 'MECH_RUN_AXIS': 10, 'MECH_RUN_ALPHA_N': 11, 'MECH_RUN_GF_RTOL': 12, 'MECH_RUN_GF_ATOL': 13, 'MECH_RUN_GF_STABILITY': 14, 'MECH_RUN_EVAL_TRAIN_FULL': 15, 'MECH_RUN_LR_FROM_PARAMETRIZATION': 16, 'MECH_RUN_SAMPLING': 17},
     'mech_run_stop': {'MECH_RUN_STOP_NONE': 0, 'MECH_RUN_STOP_MAX_STEPS': 1, 'MECH_RUN_STOP_MAX_TIME': 2, 'MECH_RUN_STOP_MAX_SAMPLES': 3, 'MECH_RUN_STOP_LOSS_TARGET': 4, 'MECH_RUN_STOP_CALLBACK': 5, 'MECH_RUN_STOP_DIVERGED': 6, 'MECH_RUN_STOP_ERROR': 7},
@@ -521,6 +576,7 @@ OPTION_ENUMS = {
     'mech_model_opt': {'kind': 'MECH_KIND_MODEL', 'handle': 'mech_model', 'accessors': {'get_f64': 'mech_model_get_f64', 'get_i64': 'mech_model_get_i64', 'set_f64': 'mech_model_set_f64', 'set_i64': 'mech_model_set_i64'}},
     'mech_ode_opt': {'kind': 'MECH_KIND_ODE', 'handle': 'mech_ode', 'accessors': {'get_f64': 'mech_ode_get_f64', 'get_i64': 'mech_ode_get_i64', 'set_f64': 'mech_ode_set_f64', 'set_i64': 'mech_ode_set_i64'}},
     'mech_optimizer_opt': {'kind': 'MECH_KIND_OPTIMIZER', 'handle': 'mech_optimizer', 'accessors': {'get_f64': 'mech_optimizer_get_f64', 'get_i64': 'mech_optimizer_get_i64', 'set_f64': 'mech_optimizer_set_f64', 'set_i64': 'mech_optimizer_set_i64'}},
+    'mech_probe_opt': {'kind': 'MECH_KIND_PROBE', 'handle': 'mech_probe', 'accessors': {'get_f64': 'mech_probe_get_f64', 'get_i64': 'mech_probe_get_i64', 'get_str': 'mech_probe_get_str', 'set_f64': 'mech_probe_set_f64', 'set_i64': 'mech_probe_set_i64', 'set_str': 'mech_probe_set_str'}},
     'mech_run_opt': {'kind': 'MECH_KIND_RUN', 'handle': 'mech_run', 'accessors': {'get_f64': 'mech_run_get_f64', 'get_i64': 'mech_run_get_i64', 'set_f64': 'mech_run_set_f64', 'set_i64': 'mech_run_set_i64'}},
     'mech_slq_opt': {'kind': 'MECH_KIND_SLQ', 'handle': 'mech_slq', 'accessors': {'get_i64': 'mech_slq_get_i64', 'set_i64': 'mech_slq_set_i64'}},
 }
@@ -604,6 +660,10 @@ class mech_ode(c_void_p):
 
 
 class mech_optimizer(c_void_p):
+    pass
+
+
+class mech_probe(c_void_p):
     pass
 
 
@@ -1072,6 +1132,33 @@ FUNCTIONS = {
     'mech_powerlaw_model_curve': (mech_status, (('kind', mech_powerlaw_kind), ('alpha', c_double), ('beta', c_double), ('x', POINTER(c_double)), ('n', c_size_t), ('loss', POINTER(c_double)), )),
     'mech_powerlaw_model_exponent': (mech_status, (('kind', mech_powerlaw_kind), ('alpha', c_double), ('beta', c_double), ('lo', c_double), ('hi', c_double), ('fitted', POINTER(c_double)), ('predicted', POINTER(c_double)), )),
     'mech_powerlaw_model_loss': (mech_status, (('alpha', c_double), ('beta', c_double), ('width', c_double), ('t', c_double), ('loss', POINTER(c_double)), )),
+    'mech_probe_attach_model': (mech_status, (('p', mech_probe), ('model', mech_model), ('loss', mech_loss), ('eval_data', mech_data), ('max_examples', c_size_t), )),
+    'mech_probe_attach_optimizer': (mech_status, (('p', mech_probe), ('opt', mech_optimizer), )),
+    'mech_probe_attach_test_data': (mech_status, (('p', mech_probe), ('test', mech_data), ('max_examples', c_size_t), )),
+    'mech_probe_create': (mech_status, (('out', POINTER(mech_probe)), ('ctx', mech_ctx), ('kind', mech_probe_kind), )),
+    'mech_probe_destroy': (None, (('p', mech_probe), )),
+    'mech_probe_get_f64': (mech_status, (('p', mech_probe), ('key', mech_probe_opt), ('value', POINTER(c_double)), )),
+    'mech_probe_get_i64': (mech_status, (('p', mech_probe), ('key', mech_probe_opt), ('value', POINTER(c_int64)), )),
+    'mech_probe_get_str': (mech_status, (('p', mech_probe), ('key', mech_probe_opt), ('value', POINTER(c_char_p)), )),
+    'mech_probe_kind_name': (c_char_p, (('kind', mech_probe_kind), )),
+    'mech_probe_kind_of': (mech_status, (('p', mech_probe), ('kind', POINTER(mech_probe_kind)), )),
+    'mech_probe_last_error': (c_char_p, (('p', mech_probe), )),
+    'mech_probe_measure': (mech_status, (('p', mech_probe), )),
+    'mech_probe_measure_arrays': (mech_status, (('p', mech_probe), ('a', POINTER(c_double)), ('rows', c_size_t), ('cols', c_size_t), ('b', POINTER(c_double)), ('rows_b', c_size_t), ('cols_b', c_size_t), ('labels', POINTER(c_int64)), )),
+    'mech_probe_measure_operator': (mech_status, (('p', mech_probe), ('n', c_size_t), ('fn', mech_matvec_fn), ('user_data', c_void_p), )),
+    'mech_probe_output': (mech_status, (('p', mech_probe), ('i', c_size_t), ('value', POINTER(c_double)), )),
+    'mech_probe_output_count': (mech_status, (('p', mech_probe), ('count', POINTER(c_size_t)), )),
+    'mech_probe_output_name': (mech_status, (('p', mech_probe), ('i', c_size_t), ('name', POINTER(c_char_p)), )),
+    'mech_probe_set_basis': (mech_status, (('p', mech_probe), ('vecs', POINTER(c_double)), ('n', c_size_t), ('k', c_size_t), )),
+    'mech_probe_set_f64': (mech_status, (('p', mech_probe), ('key', mech_probe_opt), ('value', c_double), )),
+    'mech_probe_set_i64': (mech_status, (('p', mech_probe), ('key', mech_probe_opt), ('value', c_int64), )),
+    'mech_probe_set_str': (mech_status, (('p', mech_probe), ('key', mech_probe_opt), ('value', c_char_p), )),
+    'mech_probe_set_target': (mech_status, (('p', mech_probe), ('w', POINTER(c_double)), ('rows', c_size_t), ('cols', c_size_t), )),
+    'mech_probe_set_units': (mech_status, (('p', mech_probe), ('units', POINTER(c_size_t)), ('n', c_size_t), )),
+    'mech_probe_value': (mech_status, (('p', mech_probe), ('name', c_char_p), ('value', POINTER(c_double)), )),
+    'mech_probe_vector': (mech_status, (('p', mech_probe), ('name', c_char_p), ('out', POINTER(c_double)), ('n', c_size_t), ('len', POINTER(c_size_t)), )),
+    'mech_probe_vector_count': (mech_status, (('p', mech_probe), ('count', POINTER(c_size_t)), )),
+    'mech_probe_vector_name': (mech_status, (('p', mech_probe), ('i', c_size_t), ('name', POINTER(c_char_p)), )),
     'mech_rf_eigenlearning': (mech_status, (('eigenvalues', POINTER(c_double)), ('coefficients', POINTER(c_double)), ('m', c_size_t), ('n', c_double), ('k', c_double), ('ridge', c_double), ('noise_var', c_double), ('gamma', POINTER(c_double)), ('out', POINTER(mech_eigenlearning_result)), )),
     'mech_rng_below': (mech_status, (('rng', mech_rng), ('bound', c_uint64), ('out', POINTER(c_uint64)), )),
     'mech_rng_create': (mech_status, (('out', POINTER(mech_rng)), ('ctx', mech_ctx), ('stream', c_uint64), )),
@@ -1088,6 +1175,7 @@ FUNCTIONS = {
     'mech_rng_u32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_uint32)), ('n', c_size_t), )),
     'mech_rng_uniform': (mech_status, (('rng', mech_rng), ('out', POINTER(c_double)), ('n', c_size_t), )),
     'mech_rng_uniform_f32': (mech_status, (('rng', mech_rng), ('out', POINTER(c_float)), ('n', c_size_t), )),
+    'mech_run_add_probe': (mech_status, (('r', mech_run), ('p', mech_probe), )),
     'mech_run_create': (mech_status, (('out', POINTER(mech_run)), ('ctx', mech_ctx), ('model', mech_model), ('loss', mech_loss), ('train', mech_data), ('opt', mech_optimizer), )),
     'mech_run_destroy': (None, (('r', mech_run), )),
     'mech_run_diverged_step': (mech_status, (('r', mech_run), ('step', POINTER(c_uint64)), )),

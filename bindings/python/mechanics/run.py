@@ -35,6 +35,7 @@ class Run(Handle):
             None if optimizer is None else optimizer.handle))
         self._borrowed = (ctx, model, data, optimizer, test_data)
         self._guard, self._observer, self._traces = Guard(), None, weakref.WeakSet()
+        self._probes = []
         try:
             self.set("mode", mode)
             axis = options.pop("axis", None)
@@ -70,6 +71,14 @@ class Run(Handle):
             else _abi.mech_run_observer_fn()
         check(lib().mech_run_set_observer(self.handle, thunk, None))
         self._observer = thunk
+
+    def add_probe(self, probe):
+        """Measures an attached Probe at every probe row, writing its
+        outputs as columns "<name>.<output>". The run keeps it alive.
+        Returns self."""
+        check(lib().mech_run_add_probe(self.handle, probe.handle))
+        self._probes.append(probe)
+        return self
 
     def execute(self, **stops):
         """Trains until a stop condition; keyword stops (max_steps,
