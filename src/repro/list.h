@@ -1,0 +1,3 @@
+/* The gallery, in the order `mechanics list` and `reproduce all` use.
+ * One line per reproduction src/repro/<name>.c defining repro_<name>. */
+REPRO(saxe)
