@@ -82,7 +82,7 @@ def draw(plt, folder, spec_path):
     nrows = math.ceil(len(panels) / ncols)
     text = footer(os.path.join(folder, name + ".json"))
     n_lines = text.count("\n") + 1 if text else 0
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.2 * nrows + FOOTER_LINE * n_lines + 0.3),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(5.2 * ncols, 7.5), 4.2 * nrows + FOOTER_LINE * n_lines + 0.1),
                              squeeze=False)
     traces = {}
     for ax, panel in zip(axes.flat, panels):
@@ -121,7 +121,7 @@ def draw(plt, folder, spec_path):
     fig.suptitle("%s: %s" % (name, spec.get("summary", "")), fontsize=11)
     if text:
         fig.text(0.01, 0.005, text, fontsize=7, family="monospace", va="bottom")
-    bottom = (FOOTER_LINE * n_lines + 0.25) / fig.get_size_inches()[1] if text else 0.02
+    bottom = (FOOTER_LINE * n_lines + 0.05) / fig.get_size_inches()[1] if text else 0.02
     fig.tight_layout(rect=(0, bottom, 1, 0.95))
     out = os.path.join(folder, name + ".png")
     fig.savefig(out, dpi=110)

@@ -385,7 +385,7 @@ void repro_run_write_text(const repro_run *r, FILE *to)
             r->def->reference);
     for (size_t i = 0; i < r->n_checks; i++) {
         const check_rec *c = &r->checks[i];
-        fprintf(to, "  %-4s %-44s %-12.4g %s %.4g\n", c->pass ? "ok" : "FAIL", c->metric,
+        fprintf(to, "  %-4s %-52s %-12.4g %s %.4g\n", c->pass ? "ok" : "FAIL", c->metric,
                 c->value, c->cmp == REPRO_AT_MOST ? "<=" : ">=", c->tolerance);
     }
     if (r->error[0]) fprintf(to, "  error: %s\n", r->error);
