@@ -19,7 +19,8 @@ import math
 import os
 import sys
 
-MAX_MARKERS = 60  # experiment points drawn per curve (the CSV keeps all)
+MAX_MARKERS = 60  # markers drawn per long curve (the CSV keeps all points)
+THIN_ABOVE = 300  # curves with more points are time series: thin their markers
 FOOTER_LINE = 0.13  # inches per footer line (7 pt monospace)
 
 
@@ -44,7 +45,7 @@ def read_trace(path):
 
 
 def thin(xs, ys, es):
-    if len(xs) <= MAX_MARKERS:
+    if len(xs) <= THIN_ABOVE:
         return xs, ys, es
     step = math.ceil(len(xs) / MAX_MARKERS)
     return xs[::step], ys[::step], es[::step] if es else None

@@ -3,3 +3,4 @@
 REPRO(saxe)
 REPRO(eigenlearning)
 REPRO(committee)
+REPRO(chinchilla)
