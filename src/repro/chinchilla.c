@@ -72,7 +72,7 @@ static int by_compute(const void *a, const void *b)
 
 static int run(repro_run *r)
 {
-    const size_t bootstrap = repro_quick(r) ? 40 : 400;
+    const size_t bootstrap = repro_quick(r) ? 100 : 400;
     static run_row rows[MAX_RUNS];
     static double n[MAX_RUNS], d[MAX_RUNS], loss[MAX_RUNS];
     size_t count = 0;
@@ -121,7 +121,7 @@ static int run(repro_run *r)
     repro_check(r, "A: |fit - 482| / 125", fabs(fit.A - 482.0) / 125.0, 1.0, REPRO_AT_MOST);
     repro_check(r, "B: |fit - 2085| / 1293", fabs(fit.B - 2085.0) / 1293.0, 1.0, REPRO_AT_MOST);
     /* b bootstrap resamples estimate a standard error to ~1/sqrt(2b)
-     * (11% at b = 40); the published ones come from a different refit:
+     * (7% at b = 100); the published ones come from a different refit:
      * a factor 2 either way. */
     repro_check(r, "bootstrap se_A vs published 125: |log2 ratio|",
                 fabs(log2(fit.se_A / 125.0)), 1.0, REPRO_AT_MOST);
@@ -166,7 +166,7 @@ const repro repro_chinchilla = {
     .name = "chinchilla",
     .reference = "Hoffmann et al. 2022; Besiroglu, Erdil, Barnett & You 2024",
     .summary = "Chinchilla law fit on the real runs vs the published replication",
-    .quick_size = "245 runs (5 highest losses dropped), 4500-start grid, 40 bootstrap resamples",
+    .quick_size = "245 runs (5 highest losses dropped), 4500-start grid, 100 bootstrap resamples",
     .full_size = "the same fit, 400 bootstrap resamples",
     .run = run,
 };
