@@ -91,12 +91,12 @@ static const char *plot_problem(plot_status st)
 typedef struct reproduce_args {
     const char *name, *out;
     bool quick, json;
-    int64_t seed;
+    int64_t seed, threads;
 } reproduce_args;
 
 static int parse_reproduce(const cli *opts, int argc, char **argv, reproduce_args *a)
 {
-    *a = (reproduce_args){.out = DEFAULT_OUT, .seed = opts->seed};
+    *a = (reproduce_args){.out = DEFAULT_OUT, .seed = opts->seed, .threads = opts->threads};
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--quick") == 0) a->quick = true;
@@ -136,7 +136,8 @@ static int parse_reproduce(const cli *opts, int argc, char **argv, reproduce_arg
  * *plotting is cleared after the first plotting problem (warned once). */
 static bool reproduce_one(const repro *def, const reproduce_args *a, bool *plotting)
 {
-    repro_run *r = repro_run_create(def, a->seed, a->quick, a->out, isatty(STDERR_FILENO));
+    repro_run *r = repro_run_create(def, a->seed, a->threads, a->quick, a->out,
+                                    isatty(STDERR_FILENO));
     if (!r) return false;
     int rc = repro_run_execute(r);
     if (*plotting) {
@@ -151,8 +152,12 @@ static bool reproduce_one(const repro *def, const reproduce_args *a, bool *plott
             if (st != PLOT_FAILED) *plotting = false;
         }
     }
-    if (a->json) repro_run_write_json(r, stdout), putchar('\n');
-    else repro_run_write_text(r, stdout);
+    if (a->json) {
+        repro_run_write_json(r, stdout);
+        putchar('\n');
+    } else {
+        repro_run_write_text(r, stdout);
+    }
     fflush(stdout);
     if (rc && repro_run_error(r)[0])
         fprintf(stderr, "mechanics: %s: %s\n", def->name, repro_run_error(r));

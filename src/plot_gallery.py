@@ -79,7 +79,7 @@ def draw(plt, folder, spec_path):
         spec = json.load(f)
     name = spec["name"]
     panels = spec["panels"]
-    ncols = min(3, len(panels))
+    ncols = 2 if len(panels) == 4 else min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
     text = footer(os.path.join(folder, name + ".json"))
     n_lines = text.count("\n") + 1 if text else 0

@@ -81,7 +81,7 @@ typedef struct width_stat {
     double bias_z; /* ||mean - Theta||_F / sqrt(sum of squared standard errors) */
 } width_stat;
 
-static int ntk_at_width(repro_run *r, const sizes *sz, size_t width, const double *x,
+static int ntk_at_width(repro_run *r, const sizes *sz, size_t w, const double *x,
                         const double *th, width_stat *out)
 {
     double emp[NX * NX], norm = 0.0, s_e = 0, s2_e = 0, sum[NX * NX] = {0}, sum2[NX * NX] = {0};
@@ -89,7 +89,9 @@ static int ntk_at_width(repro_run *r, const sizes *sz, size_t width, const doubl
     norm = sqrt(norm);
     for (size_t s = 0; s < sz->seeds; s++) {
         mech_model *m = NULL;
-        if (network(r, &m, width, (int64_t)(100 + s)) ||
+        /* Independent streams per width and seed: the widths' errors are
+         * independent, as the slope's standard error assumes. */
+        if (network(r, &m, sz->widths[w], (int64_t)(1000 * (w + 1) + s)) ||
             repro_ok(r, mech_model_ntk(m, x, NX, x, NX, emp), "empirical NTK")) {
             mech_model_destroy(m);
             return 1;
@@ -245,7 +247,7 @@ static int run(repro_run *r)
         char msg[64];
         snprintf(msg, sizeof msg, "empirical NTK at width %zu", sz.widths[w]);
         repro_progress(r, 0.7 * (double)w / (double)sz.n_w, msg);
-        if (ntk_at_width(r, &sz, sz.widths[w], x, th, &st[w])) goto out;
+        if (ntk_at_width(r, &sz, w, x, th, &st[w])) goto out;
         max_bias = fmax(max_bias, st[w].bias_z);
     }
     /* Slope of log(mean error) against log(width), weighted least squares
@@ -295,10 +297,11 @@ static int run(repro_run *r)
                 3.0 * slope_se + 0.05, REPRO_AT_MOST);
     /* At one hidden layer the empirical NTK is an average of i.i.d. unit
      * terms: unbiased at every width, so the mean over seeds differs from
-     * Theta by noise alone: ||mean - Theta||_F ~ sqrt(sum se^2), a ratio
-     * near 1 (a chi over many correlated entries); 2 is well beyond its
-     * spread. */
-    repro_check(r, "mean empirical NTK: max_width ||mean - Theta|| / noise", max_bias, 2.0,
+     * Theta by noise alone: ||mean - Theta||_F ~ sqrt(sum se^2). With
+     * independent entries the ratio is near 1; with fully correlated ones
+     * (the worst case) it is a |t| with seeds - 1 degrees of freedom, whose
+     * maximum over the widths at 1% needs ~3.9 for 12 seeds: 4. */
+    repro_check(r, "mean empirical NTK: max_width ||mean - Theta|| / noise", max_bias, 4.0,
                 REPRO_AT_MOST);
     /* The network follows the linear model up to its kernel's deviation
      * from Theta (relative error e_w from part (a), O(width^-1/2)) plus the

@@ -57,8 +57,8 @@ static int copy_field(repro_run *r, char *dst, size_t cap, const char *src, cons
     return 0;
 }
 
-repro_run *repro_run_create(const repro *def, int64_t seed, bool quick, const char *out_dir,
-                            bool tty)
+repro_run *repro_run_create(const repro *def, int64_t seed, int64_t threads, bool quick,
+                            const char *out_dir, bool tty)
 {
     repro_run *r = calloc(1, sizeof *r);
     if (!r) {
@@ -68,6 +68,7 @@ repro_run *repro_run_create(const repro *def, int64_t seed, bool quick, const ch
     *r = (repro_run){.def = def, .seed = seed, .quick = quick, .tty = tty, .out_dir = out_dir};
     mech_status st = mech_ctx_create(&r->ctx);
     if (st == MECH_OK) st = mech_ctx_set_i64(r->ctx, MECH_CTX_SEED, seed);
+    if (st == MECH_OK) st = mech_ctx_set_i64(r->ctx, MECH_CTX_THREADS, threads);
     if (st != MECH_OK) {
         fprintf(stderr, "mechanics: creating a context: %s\n", mech_last_error());
         repro_run_destroy(r);

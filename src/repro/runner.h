@@ -10,12 +10,13 @@
 
 #include "repro.h"
 
-/* Creates a run of def (seed, quick mode, output folder borrowed; the
- * folder must exist). tty: draw a progress bar instead of lines. Returns
+/* Creates a run of def (seed, BLIS threads, quick mode, output folder
+ * borrowed; the folder must exist). tty: draw a progress bar instead of
+ * lines. Returns
  * NULL when out of memory or the context cannot be made (message on
  * stderr). */
-repro_run *repro_run_create(const repro *def, int64_t seed, bool quick, const char *out_dir,
-                            bool tty);
+repro_run *repro_run_create(const repro *def, int64_t seed, int64_t threads, bool quick,
+                            const char *out_dir, bool tty);
 void repro_run_destroy(repro_run *r);
 
 /* Runs the reproduction, times it and writes <out>/<name>.plot.json and
