@@ -14,13 +14,7 @@
 
 #include <mechanics.h>
 
-/* Settings from the global options, applied to every command's context. */
-typedef struct cli {
-    int64_t threads;
-    int64_t seed;
-} cli;
-
-typedef int (*command_fn)(const cli *opts, int argc, char **argv);
+#include "cli.h"
 
 typedef struct command {
     const char *name;
@@ -36,6 +30,10 @@ static const command COMMANDS[] = {
     {"help", cmd_help, "list the commands"},
     {"version", cmd_version, "library, BLIS and header versions; thread count"},
     {"demo", cmd_demo, "short smoke run of the library's main pieces"},
+    {"list", cmd_list, "the gallery of reproductions, their sources and sizes"},
+    {"reproduce", cmd_reproduce,
+     "NAME|all [--quick] [--out DIR] [--json] [--seed S]: theory vs experiment"},
+    {"plot", cmd_plot, "DIR: draw the figures of a reproduce output folder"},
 };
 enum { N_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
 
@@ -188,8 +186,7 @@ done:
     return rc;
 }
 
-/* Parses a non-negative integer option value; 0 on success. */
-static int parse_i64(const char *flag, const char *text, int64_t *out)
+int cli_parse_i64(const char *flag, const char *text, int64_t *out)
 {
     char *end = NULL;
     errno = 0;
@@ -217,7 +214,7 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        int rc = parse_i64(argv[i], i + 1 < argc ? argv[i + 1] : NULL, slot);
+        int rc = cli_parse_i64(argv[i], i + 1 < argc ? argv[i + 1] : NULL, slot);
         if (rc) return rc;
     }
     if (i >= argc) {

@@ -1,0 +1,8 @@
+/* The gallery, in the order `mechanics list` and `reproduce all` use.
+ * One line per reproduction src/repro/<name>.c defining repro_<name>. */
+REPRO(saxe)
+REPRO(eigenlearning)
+REPRO(committee)
+REPRO(chinchilla)
+REPRO(diagonal)
+REPRO(ntk)
