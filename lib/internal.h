@@ -5,6 +5,7 @@
 #define MECHANICS_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,39 @@ char *mech__strdup(const char *s, mech_err *e);
 /* Returns MECH_ENONFINITE (reported) if any of x[0..n) is NaN or Inf. */
 mech_status mech__check_finite(const double *x, size_t n, const char *what,
                                mech_err *e);
+
+/* L2 norm of x[0..n) (lib/core/norm.c), or -1 if an entry is NaN or Inf.
+ * Finite entries never overflow the computation: the result is +Inf only
+ * when the norm itself exceeds DBL_MAX. */
+double mech__norm2(const double *x, size_t n);
+double mech__norm2_f32(const float *x, size_t n);
+
+/* ---------------- fast paths of mech_run ----------------
+ * The training loop updates the model's parameters without copying them
+ * in and out of the model every step: the optimizer reads the model's
+ * array and writes the run's spare array, which then trades places with
+ * the model's (the run never owns the model's array for longer). */
+struct mech_model;
+struct mech_optimizer;
+
+/* The model's parameter array (n_params elements of the model's precision:
+ * float if it was set up with MECH_PREC_F32, else double), or NULL before
+ * setup (lib/models/model.c). */
+const void *mech__model_params(const struct mech_model *m);
+/* Exchanges the model's parameter array with *buf, an array from malloc or
+ * calloc of n_params elements of the model's precision whose entries must
+ * be finite; *buf receives the old array. The model must be set up. */
+void mech__model_swap_params(struct mech_model *m, void **buf);
+
+/* One optimizer step in the precision f32 says (float or double arrays of
+ * the optimizer's n_params), reading parameters from p_in and writing
+ * p_out (may be equal to p_in), for a gradient whose L2 norm the caller
+ * computed with mech__norm2 (finite, >= 0). Sets *bad (if bad is not
+ * NULL) to whether some written parameter is not finite. Same errors and
+ * same result as mech_optimizer_step(_f32) (lib/optim/rules.c). */
+mech_status mech__optimizer_step_into(struct mech_optimizer *o, const void *p_in, void *p_out,
+                                      const void *grad, bool f32, double grad_norm,
+                                      bool *bad);
 
 /* ---------------- options ---------------- */
 

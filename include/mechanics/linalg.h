@@ -43,6 +43,18 @@ MECH_API mech_status mech_gemm_f32(const mech_ctx *ctx, bool trans_a, bool trans
                                    size_t m, size_t n, size_t k, float alpha,
                                    const float *a, size_t lda, const float *b, size_t ldb,
                                    float beta, float *c, size_t ldc);
+/* Symmetric rank-k update C = alpha A A^T + beta C with A stored n x k, or
+ * with trans C = alpha A^T A + beta C with A stored k x n; C is n x n.
+ * Half the FLOPs of the same product by mech_gemm: the lower triangle
+ * (i >= j) is computed, from the lower triangle of C's input, and copied
+ * into the upper one, so both triangles of C hold the result. beta == 0
+ * ignores C's input. n == 0 is a no-op; k == 0 gives C = beta C. */
+MECH_API mech_status mech_syrk(const mech_ctx *ctx, bool trans, size_t n, size_t k,
+                               double alpha, const double *a, size_t lda, double beta,
+                               double *c, size_t ldc);
+MECH_API mech_status mech_syrk_f32(const mech_ctx *ctx, bool trans, size_t n, size_t k,
+                                   float alpha, const float *a, size_t lda, float beta,
+                                   float *c, size_t ldc);
 /* y = alpha op(A) x + beta y with A stored m x n (op(A) is n x m when
  * trans): x has n entries (m when trans), y m (n when trans). beta == 0
  * ignores y's input. An empty y is a no-op. */

@@ -62,7 +62,11 @@ typedef int (*mech_matvec_fn)(const double *v, double *out, size_t n, void *user
  * missed) enter; it finishes only when the wanted values no longer change
  * under such a restart. A copy can still be missed when its Ritz value stays
  * below the k-th wanted one during that deflated cycle (tight clusters at
- * the k-th position).
+ * the k-th position). The check costs one more cycle of products (about
+ * the basis size); MECH_LANCZOS_CONFIRM = 0 skips it, for operators whose
+ * wanted eigenvalues are known to be simple or when only the value of the
+ * top eigenvalue matters (a sharpness estimate: a missed copy does not
+ * change the largest value).
  *
  * When the basis size equals n the first cycle spans the whole space and
  * the result is exact Rayleigh-Ritz (an exact eigendecomposition up to
@@ -90,7 +94,12 @@ typedef enum mech_lanczos_opt {
                                     * start vector, start the next solve from
                                     * the sum of the previous solve's Ritz
                                     * vectors (0: a random vector each solve) */
-    MECH_LANCZOS_NOPTS = 4
+    MECH_LANCZOS_CONFIRM = 4,      /* i64 0/1, default 1: after the wanted pairs
+                                    * converge, restart once from a fresh random
+                                    * vector to catch missed copies of degenerate
+                                    * eigenvalues (see Multiplicity above); 0:
+                                    * finish at first convergence */
+    MECH_LANCZOS_NOPTS = 5
 } mech_lanczos_opt;
 
 /* Statistics of the last solve (mech_lanczos_get_stat). */

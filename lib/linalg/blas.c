@@ -1,4 +1,4 @@
-/* gemm, gemv, dot, axpy in double and float over BLIS's typed API. */
+/* gemm, syrk, gemv, dot, axpy in double and float over BLIS's typed API. */
 #include <blis.h>
 
 #include "linalg/shape.h"

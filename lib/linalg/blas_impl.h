@@ -22,6 +22,24 @@ MECH_API mech_status NAME(mech_gemm)(const mech_ctx *ctx, bool trans_a, bool tra
     return MECH_OK;
 }
 
+MECH_API mech_status NAME(mech_syrk)(const mech_ctx *ctx, bool trans, size_t n, size_t k,
+                                     REAL alpha, const REAL *a, size_t lda, REAL beta,
+                                     REAL *c, size_t ldc)
+{
+    MECH_TRY(mech__la_matrix(__func__, "a", a, trans ? k : n, trans ? n : k, lda,
+                             sizeof(REAL), LA_BLIS_MAX));
+    MECH_TRY(mech__la_matrix(__func__, "c", c, n, n, ldc, sizeof(REAL), LA_BLIS_MAX));
+    if (n == 0) return MECH_OK;
+    rntm_t rntm = BLIS_RNTM_INITIALIZER;
+    bli_rntm_set_num_threads(mech__ctx_threads(ctx), &rntm);
+    /* BLIS computes the lower triangle only: half the work of gemm */
+    BLI(syrk_ex)(BLIS_LOWER, trans ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, (dim_t)n, (dim_t)k,
+                 &alpha, (REAL *)a, (inc_t)lda, 1, &beta, c, (inc_t)ldc, 1, NULL, &rntm);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) c[i * ldc + j] = c[j * ldc + i];
+    return MECH_OK;
+}
+
 MECH_API mech_status NAME(mech_gemv)(const mech_ctx *ctx, bool trans, size_t m, size_t n,
                                      REAL alpha, const REAL *a, size_t lda,
                                      const REAL *x, REAL beta, REAL *y)

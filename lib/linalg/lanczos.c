@@ -20,6 +20,8 @@ static const mech_optdesc LANCZOS_OPTS[MECH_LANCZOS_NOPTS] = {
                                    "thick restarts per solve before MECH_ENOCONV"},
     [MECH_LANCZOS_WARM_START] = {"warm_start", MECH_OPT_I64, 0, 1, 1, NULL,
                                  "1 = start from the previous solve's Ritz vectors"},
+    [MECH_LANCZOS_CONFIRM] = {"confirm", MECH_OPT_I64, 0, 1, 1, NULL,
+                              "1 = restart once after convergence to catch missed copies"},
 };
 const mech_opttable mech__lanczos_opts = {MECH_KIND_LANCZOS, LANCZOS_OPTS,
                                             MECH_LANCZOS_NOPTS};
@@ -297,6 +299,7 @@ static mech_status solve(mech_lanczos *h, mech_matvec_fn fn, void *ud, double *v
     size_t k = h->k, m = h->m;
     double tol = h->opt[MECH_LANCZOS_TOL].f;
     int64_t max_restarts = h->opt[MECH_LANCZOS_MAX_RESTARTS].i;
+    const bool confirm = h->opt[MECH_LANCZOS_CONFIRM].i;
     bool checked = false; /* multiplicity check done, values unchanged since */
     MECH_TRY(first_row(h));
     for (;;) {
@@ -320,7 +323,7 @@ static mech_status solve(mech_lanczos *h, mech_matvec_fn fn, void *ud, double *v
             changed = changed || fabs(h->theta[h->order[i]] - h->prev[i]) > tol_abs;
         }
         bool exhausted = q->len == p, last = h->restarts >= max_restarts;
-        if (all && !exhausted && !last && (!checked || changed)) {
+        if (confirm && all && !exhausted && !last && (!checked || changed)) {
             for (size_t i = 0; i < k; i++) h->prev[i] = h->theta[h->order[i]];
             checked = true;
             MECH_TRY(thick_restart(h, p, k, true));

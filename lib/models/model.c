@@ -539,6 +539,18 @@ MECH_API mech_status mech_model_set_params(mech_model *m, const double *in, size
     return MECH_OK;
 }
 
+const void *mech__model_params(const mech_model *m)
+{
+    return m->theta;
+}
+
+void mech__model_swap_params(mech_model *m, void **buf)
+{
+    void *old = m->theta;
+    m->theta = *buf;
+    *buf = old;
+}
+
 static mech_status need_f32(const mech_model *m, const char *fn)
 {
     MECH_TRY(need_ready(m, fn));

@@ -1,101 +1,27 @@
 /* The update rules (stated in optim.h) and what probes read from them. */
-#include <float.h>
 #include <math.h>
 
 #include "optim_internal.h"
 
-/* Per-step constants shared by every element of one update. */
-typedef struct step_coef {
-    double clip;   /* gradient scale from norm clipping (1 = none) */
-    double l2;     /* weight decay added to the gradient */
-    double decay;  /* decoupled (ADAMW) weight decay */
-    double beta, b1, b2, eps;
-    double bc1, bc2; /* bias corrections 1 - b1^k, 1 - b2^k */
-} step_coef;
+#define BLOCK 2048 /* parameters updated between finiteness checks: the
+                    * check then reads values still in L1 */
 
-/* Gradient element i, from whichever precision the caller passed. */
-static double grad_at(const double *g64, const float *g32, size_t i)
-{
-    return g64 ? g64[i] : (double)g32[i];
-}
-
-/* Scale that clips the gradient's global L2 norm to `cap` (0 = off), or a
- * negative value if the gradient is not finite. The norm is accumulated
- * relative to the largest entry so huge finite gradients do not overflow. */
-static double clip_scale(const double *g64, const float *g32, size_t n, double cap)
-{
-    double amax = 0;
-    for (size_t i = 0; i < n; i++) {
-        double a = fabs(grad_at(g64, g32, i));
-        if (!(a <= DBL_MAX)) return -1;
-        if (a > amax) amax = a;
-    }
-    if (cap == 0 || amax == 0) return 1;
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        double r = grad_at(g64, g32, i) / amax;
-        sum += r * r;
-    }
-    double norm = amax * sqrt(sum);
-    return norm > cap ? cap / norm : 1;
-}
-
-static double sign_of(double x)
-{
-    return (double)((x > 0) - (x < 0));
-}
-
-/* Divides by an adaptive denominator; a zero denominator means the
- * coordinate has seen no gradient (eps = 0), so it does not move. */
-static double safe_ratio(double num, double den)
-{
-    return den > 0 ? num / den : 0;
-}
-
-/* New value of parameter i (state i updated in place) for gradient g and
- * learning rate lr. */
-static double update_one(mech_optimizer *o, const step_coef *c, size_t i, double theta,
-                         double g, double lr)
-{
-    g = g * c->clip + c->l2 * theta;
-    switch (o->kind) {
-    case MECH_OPTIMIZER_GD:
-    case MECH_OPTIMIZER_SGD:
-        return theta - lr * g;
-    case MECH_OPTIMIZER_HEAVY_BALL:
-        o->m[i] = c->beta * o->m[i] + g;
-        return theta - lr * o->m[i];
-    case MECH_OPTIMIZER_NESTEROV:
-        o->m[i] = c->beta * o->m[i] + g;
-        return theta - lr * (g + c->beta * o->m[i]);
-    case MECH_OPTIMIZER_ADAM:
-    case MECH_OPTIMIZER_ADAMW: {
-        o->m[i] = c->b1 * o->m[i] + (1 - c->b1) * g;
-        o->s[i] = c->b2 * o->s[i] + (1 - c->b2) * g * g;
-        double den = sqrt(o->s[i] / c->bc2) + c->eps;
-        theta -= lr * c->decay * theta;
-        return theta - lr * safe_ratio(o->m[i] / c->bc1, den);
-    }
-    case MECH_OPTIMIZER_RMSPROP:
-        o->s[i] = c->b2 * o->s[i] + (1 - c->b2) * g * g;
-        return theta - lr * safe_ratio(g, sqrt(o->s[i]) + c->eps);
-    case MECH_OPTIMIZER_SIGN:
-        return theta - lr * sign_of(g);
-    }
-    return theta; /* unreachable: create admits only the kinds above */
-}
-
-/* One step over either double (p64, g64) or float (p32, g32) arrays. */
-static mech_status step_any(mech_optimizer *o, double *p64, float *p32, const double *g64,
-                            const float *g32)
+/* The step in either precision (f32: float arrays), reading p_in and
+ * writing p_out, for a gradient of L2 norm gnorm (mech__norm2: < 0 when
+ * the gradient is not finite, which fails before any state changes). */
+static mech_status step_any(mech_optimizer *o, const void *p_in, void *p_out, const void *g,
+                            bool f32, double gnorm, bool *bad)
 {
     if (!o->ready)
         return mech__fail(&o->err, MECH_ESTATE, "optimizer step before mech_optimizer_setup");
     MECH_TRY(mech__optim_check_schedule(o));
+    if (gnorm < 0)
+        return mech__fail(&o->err, MECH_ENONFINITE, "optimizer step: gradient has NaN or Inf");
     const double wd = o->opt[MECH_OPTIMIZER_WEIGHT_DECAY].f;
+    const double cap = o->opt[MECH_OPTIMIZER_CLIP_NORM].f;
     const bool decoupled = o->kind == MECH_OPTIMIZER_ADAMW;
-    step_coef c = {
-        .clip = clip_scale(g64, g32, o->n, o->opt[MECH_OPTIMIZER_CLIP_NORM].f),
+    mech__optim_coef c = {
+        .clip = cap > 0 && gnorm > cap ? cap / gnorm : 1,
         .l2 = decoupled ? 0 : wd,
         .decay = decoupled ? wd : 0,
         .beta = o->opt[MECH_OPTIMIZER_MOMENTUM].f,
@@ -103,24 +29,43 @@ static mech_status step_any(mech_optimizer *o, double *p64, float *p32, const do
         .b2 = o->opt[MECH_OPTIMIZER_BETA2].f,
         .eps = o->opt[MECH_OPTIMIZER_EPS].f,
     };
-    if (c.clip < 0)
-        return mech__fail(&o->err, MECH_ENONFINITE, "optimizer step: gradient has NaN or Inf");
     const uint64_t k = o->t + 1;
     c.bc1 = 1 - pow(c.b1, (double)k);
     c.bc2 = 1 - pow(c.b2, (double)k);
     const double eta = mech__optim_lr(o, k);
+    bool nonfinite = false;
     for (size_t j = 0; j < o->n_groups; j++) {
         const double lr = eta * o->group_mult[j];
-        for (size_t i = o->group_off[j]; i < o->group_off[j + 1]; i++) {
-            double g = grad_at(g64, g32, i);
-            if (p64)
-                p64[i] = update_one(o, &c, i, p64[i], g, lr);
-            else
-                p32[i] = (float)update_one(o, &c, i, (double)p32[i], g, lr);
+        for (size_t lo = o->group_off[j]; lo < o->group_off[j + 1]; lo += BLOCK) {
+            size_t hi = o->group_off[j + 1] - lo > BLOCK ? lo + BLOCK : o->group_off[j + 1];
+            if (f32) {
+                float *out = p_out;
+                mech__optim_update_f32(o->kind, &c, lr, lo, hi, p_in, out, g, o->m, o->s);
+                if (bad) nonfinite |= mech__norm2_f32(out + lo, hi - lo) < 0;
+            } else {
+                double *out = p_out;
+                mech__optim_update_f64(o->kind, &c, lr, lo, hi, p_in, out, g, o->m, o->s);
+                if (bad) nonfinite |= mech__norm2(out + lo, hi - lo) < 0;
+            }
         }
     }
+    if (bad) *bad = nonfinite;
     o->t = k;
     return MECH_OK;
+}
+
+mech_status mech__optimizer_step_into(mech_optimizer *o, const void *p_in, void *p_out,
+                                      const void *grad, bool f32, double grad_norm, bool *bad)
+{
+    return step_any(o, p_in, p_out, grad, f32, grad_norm, bad);
+}
+
+/* The public steps, in place: one pass over the gradient finds its norm
+ * (for clipping) and whether it is finite. */
+static mech_status step_checked(mech_optimizer *o, void *params, const void *grad, bool f32)
+{
+    const double gn = f32 ? mech__norm2_f32(grad, o->n) : mech__norm2(grad, o->n);
+    return step_any(o, params, params, grad, f32, gn, NULL);
 }
 
 MECH_API mech_status mech_optimizer_step(mech_optimizer *o, double *params, const double *grad)
@@ -128,7 +73,7 @@ MECH_API mech_status mech_optimizer_step(mech_optimizer *o, double *params, cons
     MECH_CHECK_PTR(NULL, o);
     MECH_CHECK_PTR(&o->err, params);
     MECH_CHECK_PTR(&o->err, grad);
-    return step_any(o, params, NULL, grad, NULL);
+    return step_checked(o, params, grad, false);
 }
 
 MECH_API mech_status mech_optimizer_step_f32(mech_optimizer *o, float *params,
@@ -137,7 +82,7 @@ MECH_API mech_status mech_optimizer_step_f32(mech_optimizer *o, float *params,
     MECH_CHECK_PTR(NULL, o);
     MECH_CHECK_PTR(&o->err, params);
     MECH_CHECK_PTR(&o->err, grad);
-    return step_any(o, NULL, params, NULL, grad);
+    return step_checked(o, params, grad, true);
 }
 
 MECH_API mech_status mech_optimizer_preconditioner(const mech_optimizer *o, double *p_out,

@@ -93,7 +93,8 @@ static mech_status work_alloc(cka_work *w, size_t n, size_t p1, size_t p2, bool 
     return MECH_OK;
 }
 
-/* diag K into d, and the side statistics of centered a (n x p). In the
+/* diag K into d, and the side statistics of centered a (n x p). The Gram
+ * products are symmetric rank-k updates (half a general product). In the
  * Gram route the Gram matrix is left in gram. */
 static mech_status side(const mech_ctx *ctx, const double *a, size_t n, size_t p,
                         bool use_gram, double *gram, double *d, side_stats *s)
@@ -102,28 +103,24 @@ static mech_status side(const mech_ctx *ctx, const double *a, size_t n, size_t p
     s->trace = 0.0;
     for (size_t i = 0; i < n; i++) s->trace += d[i];
     s->diag2 = sum_squares(d, n);
-    if (use_gram) {
-        MECH_TRY(mech_gemm(ctx, false, true, n, n, p, 1.0, a, p, a, p, 0.0, gram, n));
-        s->fro2 = sum_squares(gram, n * n);
-    } else {
-        MECH_TRY(mech_gemm(ctx, true, false, p, p, n, 1.0, a, p, a, p, 0.0, gram, p));
-        s->fro2 = sum_squares(gram, p * p);
-    }
-    return MECH_OK;
+    const size_t dim = use_gram ? n : p; /* K = A A^T, or A^T A (same nonzero spectrum) */
+    MECH_TRY(mech_syrk(ctx, !use_gram, dim, use_gram ? p : n, 1.0, a, p, 0.0, gram, dim));
+    return mech_dot(dim * dim, gram, gram, &s->fro2); /* BLIS: vectorised */
 }
 
-/* tr(K L) for centered x and y (the rows of y as given). */
-static mech_status cross(const mech_ctx *ctx, cka_work *w, const double *y, double *kl)
+/* tr(K L) for centered x and y (the rows of y as given). In the Gram route
+ * ky_ready says w->ky already holds L of these rows. */
+static mech_status cross(const mech_ctx *ctx, cka_work *w, const double *y, bool ky_ready,
+                         double *kl)
 {
     size_t n = w->n, p1 = w->p1, p2 = w->p2;
     if (w->gram) {
-        MECH_TRY(mech_gemm(ctx, false, true, n, n, p2, 1.0, y, p2, y, p2, 0.0, w->ky, n));
-        *kl = dot(w->kx, w->ky, n * n);
-    } else {
-        MECH_TRY(mech_gemm(ctx, true, false, p1, p2, n, 1.0, w->xc, p1, y, p2, 0.0, w->kx, p2));
-        *kl = sum_squares(w->kx, p1 * p2);
+        if (!ky_ready)
+            MECH_TRY(mech_syrk(ctx, false, n, p2, 1.0, y, p2, 0.0, w->ky, n));
+        return mech_dot(n * n, w->kx, w->ky, kl);
     }
-    return MECH_OK;
+    MECH_TRY(mech_gemm(ctx, true, false, p1, p2, n, 1.0, w->xc, p1, y, p2, 0.0, w->kx, p2));
+    return mech_dot(p1 * p2, w->kx, w->kx, kl);
 }
 
 /* HSIC from traces (tr K, tr L), tr(KL) and s = sum K_ii L_ii of
@@ -158,7 +155,7 @@ typedef struct cka_parts {
 } cka_parts;
 
 /* Centers x and y into w and computes both sides' statistics; in the
- * Gram route K stays in w->kx. */
+ * Gram route K stays in w->kx and L of the unpermuted rows in w->ky. */
 static mech_status prepare(const mech_ctx *ctx, cka_work *w, const double *x, const double *y,
                            cka_parts *parts)
 {
@@ -175,7 +172,7 @@ static mech_status cka_of(const mech_ctx *ctx, cka_work *w, mech_hsic_estimator 
                           const cka_parts *pr, const double *y, const double *dy, double *out)
 {
     double kl;
-    MECH_TRY(cross(ctx, w, y, &kl));
+    MECH_TRY(cross(ctx, w, y, y == w->yc, &kl));
     const side_stats *a = &pr->sx, *b = &pr->sy;
     double hxy = hsic_value(est, w->n, a->trace, b->trace, kl, dot(w->dx, dy, w->n));
     double hxx = hsic_value(est, w->n, a->trace, a->trace, a->fro2, a->diag2);
@@ -198,7 +195,7 @@ MECH_API mech_status mech_hsic(const mech_ctx *ctx, const double *x, size_t n, s
     cka_parts pr;
     double kl = 0.0;
     mech_status st = prepare(ctx, &w, x, y, &pr);
-    if (st == MECH_OK) st = cross(ctx, &w, w.yc, &kl);
+    if (st == MECH_OK) st = cross(ctx, &w, w.yc, true, &kl);
     if (st == MECH_OK)
         *out = hsic_value(estimator, n, pr.sx.trace, pr.sy.trace, kl, dot(w.dx, w.dy, n));
     free(w.block);

@@ -64,8 +64,10 @@ struct mech_run {
     mech_axis axis;
     bool f32, is_gen, has_acc;
     size_t n_params, in_dim, out_dim, batch, n_train, n_test, chunk;
-    double *params, *grad, *gtmp;   /* n_params doubles */
-    float *params_f, *grad_f, *gtmp_f;
+    double *params, *grad, *gtmp;   /* n_params doubles; params: gradient-flow state,
+                                     * or the discrete steps' spare array, which
+                                     * trades places with the model's (step.c) */
+    float *params_f, *grad_f, *gtmp_f; /* the same for F32 models */
     double *bx, *by;                /* batch buffers, batch x in / out */
     float *bx_f, *by_f;
     double *ex, *ey, *ef;           /* evaluation chunk: chunk x in / out / out */

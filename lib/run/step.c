@@ -1,34 +1,11 @@
 /* Discrete training: full-batch GD, minibatch SGD and online SGD steps,
  * with divergence detection. A step allocates nothing: batches, gradient
- * and parameters live in buffers allocated at setup, and the model's
- * gradient runs on its own workspaces (BLIS GEMMs). */
+ * and the spare parameter array live in buffers allocated at setup, and
+ * the model's gradient runs on its own workspaces (BLIS GEMMs). */
+#include <float.h>
 #include <math.h>
 
 #include "run_internal.h"
-
-/* L2 norm without overflow for finite entries (Inf only beyond DBL_MAX). */
-static double norm2(const double *g, const float *gf, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        const double a = fabs(gf ? (double)gf[i] : g[i]);
-        if (!(a <= m)) m = a; /* also picks up NaN */
-    }
-    if (m == 0 || !isfinite(m)) return m;
-    double s = 0;
-    for (size_t i = 0; i < n; i++) {
-        const double v = (gf ? (double)gf[i] : g[i]) / m;
-        s += v * v;
-    }
-    return m * sqrt(s);
-}
-
-static bool all_finite(const double *p, const float *pf, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(pf ? (double)pf[i] : p[i])) return false;
-    return true;
-}
 
 static mech_status diverge(mech_run *r, uint64_t k, const char *what)
 {
@@ -79,25 +56,23 @@ static mech_status one_step(mech_run *r)
     mech_status st = batch_gradient(r, &loss);
     if (st == MECH_ENONFINITE) return diverge(r, k, "the loss or its gradient is");
     MECH_TRY(st);
-    const double gn = norm2(r->grad, r->grad_f, np);
-    if (!isfinite(loss) || !isfinite(gn)) return diverge(r, k, "the loss or its gradient is");
-    if (r->f32) {
-        MECH_TRY(mech__adopt(&r->err, mech_optimizer_step_f32(r->opt, r->params_f, r->grad_f)));
-    } else {
-        MECH_TRY(mech__adopt(&r->err, mech_optimizer_step(r->opt, r->params, r->grad)));
-    }
-    if (!all_finite(r->params, r->params_f, np)) {
-        /* the model still holds theta_{k-1}: bring the run's copy back */
-        if (r->f32)
-            mech_model_get_params_f32(r->model, r->params_f, np);
-        else
-            mech_model_get_params(r->model, r->params, np);
-        return diverge(r, k, "the updated parameters are");
-    }
+    const double gn = r->f32 ? mech__norm2_f32(r->grad_f, np) : mech__norm2(r->grad, np);
+    if (!isfinite(loss) || !(gn >= 0 && gn <= DBL_MAX))
+        return diverge(r, k, "the loss or its gradient is");
+    /* theta_k goes into the run's spare array, which then trades places
+     * with the model's: no copies, and theta_{k-1} stays in the model until
+     * theta_k is known to be finite */
+    void *spare = r->f32 ? (void *)r->params_f : (void *)r->params;
+    const void *grad = r->f32 ? (const void *)r->grad_f : (const void *)r->grad;
+    bool bad = false;
+    MECH_TRY(mech__adopt(&r->err, mech__optimizer_step_into(r->opt, mech__model_params(r->model),
+                                                            spare, grad, r->f32, gn, &bad)));
+    if (bad) return diverge(r, k, "the updated parameters are");
+    mech__model_swap_params(r->model, &spare);
     if (r->f32)
-        MECH_TRY(mech__adopt(&r->err, mech_model_set_params_f32(r->model, r->params_f, np)));
+        r->params_f = spare;
     else
-        MECH_TRY(mech__adopt(&r->err, mech_model_set_params(r->model, r->params, np)));
+        r->params = spare;
     r->s.step = k;
     r->s.time += lr;
     r->s.samples += r->batch;
@@ -111,11 +86,6 @@ static mech_status one_step(mech_run *r)
 
 mech_status mech__run_discrete(mech_run *r)
 {
-    const size_t np = r->n_params;
-    if (r->f32)
-        MECH_TRY(mech__adopt(&r->err, mech_model_get_params_f32(r->model, r->params_f, np)));
-    else
-        MECH_TRY(mech__adopt(&r->err, mech_model_get_params(r->model, r->params, np)));
     if (!r->s.started) {
         r->s.started = 1;
         (void)mech__run_probe_due(r, 0, 0.0); /* consume schedule points at 0 */

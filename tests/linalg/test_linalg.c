@@ -169,6 +169,90 @@ START_TEST(gemm_beta_zero_and_degenerate_sizes)
 }
 END_TEST
 
+static int syrk_p(int f32, bool tr, size_t n, size_t k, double alpha, const double *a,
+                  size_t lda, double beta, double *c, size_t ldc)
+{
+    if (!f32) return mech_syrk(NULL, tr, n, k, alpha, a, lda, beta, c, ldc);
+    size_t na = (tr ? k : n) * lda, nc = n * ldc;
+    float *fa = to_f(a, na), *fc = to_f(c, nc);
+    int st = mech_syrk_f32(NULL, tr, n, k, (float)alpha, fa, lda, (float)beta, fc, ldc);
+    free(fa);
+    from_f(c, fc, nc);
+    return st;
+}
+
+/* syrk against gemm of A with itself (an independent BLIS path), both
+ * orientations, both triangles, padding untouched, beta on a symmetric C. */
+START_TEST(syrk_matches_gemm)
+{
+    const int f32 = _i;
+    const size_t n = 6, k = 4;
+    for (int t = 0; t < 2; t++) {
+        const bool tr = t;
+        size_t lda = (tr ? n : k) + 2, ldc = n + 1;
+        double *a = rand_mat((tr ? k : n) * lda), *c = rand_mat(n * ldc);
+        double *want = malloc(n * ldc * sizeof *want);
+        for (size_t i = 0; i < n; i++) {
+            c[i * ldc + n] = NAN; /* padding: never touched */
+            for (size_t j = 0; j < i; j++) c[j * ldc + i] = c[i * ldc + j];
+        }
+        memcpy(want, c, n * ldc * sizeof *want);
+        const double alpha = 0.75, beta = -1.25;
+        /* op(A) op(A)^T: A A^T (A n x k) or A^T A (A k x n) */
+        ck_assert_ok(gemm_p(f32, NULL, tr, !tr, n, n, k, alpha, a, lda, a, lda, beta, want,
+                            ldc));
+        ck_assert_ok(syrk_p(f32, tr, n, k, alpha, a, lda, beta, c, ldc));
+        for (size_t i = 0; i < n; i++) {
+            ck_assert(isnan(c[i * ldc + n]));
+            for (size_t j = 0; j < n; j++) {
+                ck_assert_close(c[i * ldc + j], want[i * ldc + j], TOL(f32));
+                ck_assert(c[i * ldc + j] == c[j * ldc + i]);
+            }
+        }
+        free(a);
+        free(c);
+        free(want);
+    }
+}
+END_TEST
+
+START_TEST(syrk_beta_zero_and_degenerate_sizes)
+{
+    const int f32 = _i;
+    double a[6] = {1, 2, 3, 4, 5, 6}; /* 2 x 3 */
+    double c[4] = {NAN, NAN, NAN, INFINITY};
+    ck_assert_ok(syrk_p(f32, false, 2, 3, 1.0, a, 3, 0.0, c, 2)); /* A A^T */
+    const double want[4] = {14, 32, 32, 77};
+    for (int i = 0; i < 4; i++) ck_assert_close(c[i], want[i], TOL(f32));
+    double d[9];
+    ck_assert_ok(syrk_p(f32, true, 3, 2, 2.0, a, 3, 0.0, d, 3)); /* 2 A^T A */
+    const double want_t[9] = {34, 44, 54, 44, 58, 72, 54, 72, 90};
+    for (int i = 0; i < 9; i++) ck_assert_close(d[i], want_t[i], TOL(f32));
+    /* k == 0: C = beta C (both triangles from the lower one) */
+    double c2[4] = {1, 2, 2, 4};
+    ck_assert_ok(syrk_p(f32, false, 2, 0, 1.0, NULL, 1, 3.0, c2, 2));
+    for (int i = 0; i < 4; i++) ck_assert_close(c2[i], 3.0 * (i == 3 ? 4 : i ? 2 : 1), TOL(f32));
+    /* n == 0: nothing to do */
+    ck_assert_ok(syrk_p(f32, false, 0, 3, 1.0, NULL, 3, 0.0, NULL, 1));
+}
+END_TEST
+
+START_TEST(syrk_bad_input)
+{
+    double a[4] = {1, 2, 3, 4}, c[4] = {0};
+    float fa[4] = {1, 2, 3, 4}, fc[4] = {0};
+    const size_t huge = (size_t)1 << 62;
+    ck_assert_fails_with(mech_syrk(NULL, false, 2, 2, 1, NULL, 2, 0, c, 2), MECH_EINVAL);
+    ck_assert_fails_with(mech_syrk(NULL, false, 2, 2, 1, a, 2, 0, NULL, 2), MECH_EINVAL);
+    ck_assert_fails_with(mech_syrk(NULL, false, 2, 2, 1, a, 1, 0, c, 2), MECH_ESHAPE);
+    ck_assert_fails_with(mech_syrk(NULL, true, 2, 1, 1, a, 1, 0, c, 2), MECH_ESHAPE);
+    ck_assert_fails_with(mech_syrk(NULL, false, 2, 2, 1, a, 2, 0, c, 1), MECH_ESHAPE);
+    ck_assert_fails_with(mech_syrk(NULL, false, huge, 2, 1, a, 2, 0, c, huge), MECH_EOVERFLOW);
+    ck_assert_fails_with(mech_syrk_f32(NULL, false, 2, 2, 1, NULL, 2, 0, fc, 2), MECH_EINVAL);
+    ck_assert_fails_with(mech_syrk_f32(NULL, true, 2, 2, 1, fa, 2, 0, fc, 1), MECH_ESHAPE);
+}
+END_TEST
+
 START_TEST(gemm_two_threads_agree)
 {
     /* Two threads split the work differently but each entry is the same dot
@@ -461,6 +545,9 @@ static Suite *linalg_suite(void)
     tcase_add_loop_test(tc, gemm_matches_triple_loop, 0, 2);
     tcase_add_loop_test(tc, gemm_beta_zero_and_degenerate_sizes, 0, 2);
     tcase_add_test(tc, gemm_two_threads_agree);
+    tcase_add_loop_test(tc, syrk_matches_gemm, 0, 2);
+    tcase_add_loop_test(tc, syrk_beta_zero_and_degenerate_sizes, 0, 2);
+    tcase_add_test(tc, syrk_bad_input);
     tcase_add_loop_test(tc, gemv_dot_axpy_match_loops, 0, 2);
     tcase_add_loop_test(tc, syev_decomposes, 0, 2);
     tcase_add_loop_test(tc, svd_decomposes, 0, 2);

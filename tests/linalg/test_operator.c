@@ -128,6 +128,49 @@ START_TEST(lanczos_finds_multiplicity)
 }
 END_TEST
 
+/* MECH_LANCZOS_CONFIRM = 0 finishes at first convergence: on a simple top
+ * eigenvalue it returns the same value (to the tolerance) with fewer
+ * products than the default; on the three-fold top eigenvalue of the test
+ * above it misses a copy, which shows the option switches the check off. */
+START_TEST(lanczos_confirm_option)
+{
+    size_t n = 120;
+    double *l = malloc(n * sizeof *l);
+    for (size_t i = 0; i < n; i++) l[i] = (double)i / (double)n;
+    l[n - 1] = 2.0; /* simple, well separated */
+    dense_op op = make_op(n, l, 14);
+    mech_lanczos *on, *off;
+    ck_assert_ok(mech_lanczos_create(&on, NULL, n, 1, 0));
+    ck_assert_ok(mech_lanczos_create(&off, NULL, n, 1, 0));
+    int64_t v = -1;
+    ck_assert_ok(mech_lanczos_get_i64(off, MECH_LANCZOS_CONFIRM, &v));
+    ck_assert_int_eq(v, 1); /* default on */
+    ck_assert_ok(mech_lanczos_set_i64(off, MECH_LANCZOS_CONFIRM, 0));
+    int64_t mv_on = check_topk(on, &op, 1, MECH_LANCZOS_LARGEST);
+    int64_t mv_off = check_topk(off, &op, 1, MECH_LANCZOS_LARGEST);
+    ck_assert_msg(mv_off < mv_on, "confirm off %lld products, on %lld", (long long)mv_off,
+                  (long long)mv_on);
+    mech_lanczos_destroy(on);
+    mech_lanczos_destroy(off);
+    free(op.a);
+    /* the multiplicity case: without the check the third copy is missed */
+    l = realloc(l, 100 * sizeof *l);
+    for (size_t i = 0; i < 100; i++) l[i] = (double)i / 100.0;
+    l[99] = l[98] = l[97] = 1.05;
+    l[96] = 1.025;
+    op = make_op(100, l, 12);
+    ck_assert_ok(mech_lanczos_create(&off, NULL, 100, 4, 0));
+    ck_assert_ok(mech_lanczos_set_i64(off, MECH_LANCZOS_CONFIRM, 0));
+    double val[4];
+    ck_assert_ok(mech_lanczos_solve(off, dense_matvec, &op, val, NULL, NULL, NULL));
+    ck_assert_double_lt(val[2], 1.05 - 1e-3);
+    ck_assert_fails_with(mech_lanczos_set_i64(off, MECH_LANCZOS_CONFIRM, 2), MECH_ERANGE);
+    mech_lanczos_destroy(off);
+    free(op.a);
+    free(l);
+}
+END_TEST
+
 /* basis == n: one cycle spans the space (exact), even for k = n. */
 START_TEST(lanczos_small_exact)
 {
@@ -541,6 +584,7 @@ static Suite *operator_suite(void)
     TCase *tc = tcase_create("operator");
     tcase_add_test(tc, lanczos_topk_matches_syev);
     tcase_add_test(tc, lanczos_finds_multiplicity);
+    tcase_add_test(tc, lanczos_confirm_option);
     tcase_add_test(tc, lanczos_small_exact);
     tcase_add_test(tc, lanczos_warm_start_saves_matvecs);
     tcase_add_test(tc, lanczos_no_convergence_gives_partial);

@@ -206,6 +206,25 @@ START_TEST(test_cka_permutation)
 }
 END_TEST
 
+/* The Gram route (n < p) of the permutation test recomputes L for every
+ * permutation: with Y = X a permuted CKA stays below 1 (a stale L would
+ * give 1 and p = 1), so p = 1/(1 + n_perm); the observed CKA is 1. */
+START_TEST(test_cka_permutation_gram_route)
+{
+    const size_t n = 8, p = 12, n_perm = 19;
+    double *x = gaussian(210, n * p);
+    mech_rng *rng = NULL;
+    double cka, pv;
+    ck_assert_ok(mech_rng_create_seeded(&rng, 9, 0));
+    ck_assert_ok(mech_cka_permutation_test(NULL, x, n, p, x, p, MECH_HSIC_BIASED, n_perm, rng,
+                                           &cka, &pv));
+    ck_assert_close(cka, 1.0, 1e-12);
+    ck_assert_close(pv, 1.0 / 20.0, 1e-15);
+    mech_rng_destroy(rng);
+    free(x);
+}
+END_TEST
+
 START_TEST(test_cka_bad_input)
 {
     double x[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, y[12], out, pv;
@@ -833,6 +852,7 @@ int main(void)
     tcase_add_test(tc, test_cka_invariances);
     tcase_add_test(tc, test_unbiased_hsic_mean_zero);
     tcase_add_test(tc, test_cka_permutation);
+    tcase_add_test(tc, test_cka_permutation_gram_route);
     tcase_add_test(tc, test_cka_bad_input);
     tcase_add_test(tc, test_matrix_spectrum_known);
     tcase_add_test(tc, test_rank_one_and_centered);

@@ -162,7 +162,8 @@ MECH_LANCZOS_WHICH = 0
 MECH_LANCZOS_TOL = 1
 MECH_LANCZOS_MAX_RESTARTS = 2
 MECH_LANCZOS_WARM_START = 3
-MECH_LANCZOS_NOPTS = 4
+MECH_LANCZOS_CONFIRM = 4
+MECH_LANCZOS_NOPTS = 5
 
 # Statistics of the last solve (mech_lanczos_get_stat).
 mech_lanczos_stat = c_int
@@ -532,7 +533,7 @@ ENUMS = {
     'mech_init': {'MECH_INIT_GAUSSIAN': 0, 'MECH_INIT_BALANCED': 1, 'MECH_INIT_ALIGNED': 2, 'MECH_INIT_ORTHOGONAL': 3, 'MECH_INIT_SMALL': 4},
     'mech_input_kind': {'MECH_INPUT_GAUSSIAN': 0, 'MECH_INPUT_POWER_LAW': 1, 'MECH_INPUT_SPHERE': 2},
     'mech_kind': {'MECH_KIND_CTX': 0, 'MECH_KIND_TRACE': 1, 'MECH_KIND_MODEL': 2, 'MECH_KIND_DATA': 3, 'MECH_KIND_OPTIMIZER': 4, 'MECH_KIND_ODE': 5, 'MECH_KIND_RUN': 6, 'MECH_KIND_PROBE': 7, 'MECH_KIND_LANCZOS': 8, 'MECH_KIND_SLQ': 9, 'MECH_KIND_CENTRAL_FLOW': 10},
-    'mech_lanczos_opt': {'MECH_LANCZOS_WHICH': 0, 'MECH_LANCZOS_TOL': 1, 'MECH_LANCZOS_MAX_RESTARTS': 2, 'MECH_LANCZOS_WARM_START': 3, 'MECH_LANCZOS_NOPTS': 4},
+    'mech_lanczos_opt': {'MECH_LANCZOS_WHICH': 0, 'MECH_LANCZOS_TOL': 1, 'MECH_LANCZOS_MAX_RESTARTS': 2, 'MECH_LANCZOS_WARM_START': 3, 'MECH_LANCZOS_CONFIRM': 4, 'MECH_LANCZOS_NOPTS': 5},
     'mech_lanczos_stat': {'MECH_LANCZOS_STAT_MATVECS': 0, 'MECH_LANCZOS_STAT_STEPS': 1, 'MECH_LANCZOS_STAT_RESTARTS': 2, 'MECH_LANCZOS_STAT_CONVERGED': 3},
     'mech_lanczos_which': {'MECH_LANCZOS_LARGEST': 0, 'MECH_LANCZOS_SMALLEST': 1, 'MECH_LANCZOS_MAGNITUDE': 2},
     'mech_layer_role': {'MECH_ROLE_INPUT': 0, 'MECH_ROLE_HIDDEN': 1, 'MECH_ROLE_OUTPUT': 2, 'MECH_ROLE_BIAS': 3},
@@ -626,7 +627,11 @@ class mech_hutchinson(c_void_p):
 # missed) enter; it finishes only when the wanted values no longer change
 # under such a restart. A copy can still be missed when its Ritz value stays
 # below the k-th wanted one during that deflated cycle (tight clusters at
-# the k-th position).
+# the k-th position). The check costs one more cycle of products (about
+# the basis size); MECH_LANCZOS_CONFIRM = 0 skips it, for operators whose
+# wanted eigenvalues are known to be simple or when only the value of the
+# top eigenvalue matters (a sharpness estimate: a missed copy does not
+# change the largest value).
 #
 # When the basis size equals n the first cycle spans the whole space and
 # the result is exact Rayleigh-Ritz (an exact eigendecomposition up to
@@ -1223,6 +1228,8 @@ FUNCTIONS = {
     'mech_svd_f32': (mech_status, (('ctx', mech_ctx), ('m', c_size_t), ('n', c_size_t), ('a', POINTER(c_float)), ('lda', c_size_t), ('s', POINTER(c_float)), ('u', POINTER(c_float)), ('vt', POINTER(c_float)), )),
     'mech_syev': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('a', POINTER(c_double)), ('lda', c_size_t), ('w', POINTER(c_double)), ('vecs', POINTER(c_double)), )),
     'mech_syev_f32': (mech_status, (('ctx', mech_ctx), ('n', c_size_t), ('a', POINTER(c_float)), ('lda', c_size_t), ('w', POINTER(c_float)), ('vecs', POINTER(c_float)), )),
+    'mech_syrk': (mech_status, (('ctx', mech_ctx), ('trans', c_bool), ('n', c_size_t), ('k', c_size_t), ('alpha', c_double), ('a', POINTER(c_double)), ('lda', c_size_t), ('beta', c_double), ('c', POINTER(c_double)), ('ldc', c_size_t), )),
+    'mech_syrk_f32': (mech_status, (('ctx', mech_ctx), ('trans', c_bool), ('n', c_size_t), ('k', c_size_t), ('alpha', c_float), ('a', POINTER(c_float)), ('lda', c_size_t), ('beta', c_float), ('c', POINTER(c_float)), ('ldc', c_size_t), )),
     'mech_trace_add_column': (mech_status, (('tr', mech_trace), ('name', c_char_p), ('index', POINTER(c_size_t)), )),
     'mech_trace_append': (mech_status, (('tr', mech_trace), ('t', c_double), ('values', POINTER(c_double)), ('n_values', c_size_t), )),
     'mech_trace_axis': (mech_status, (('tr', mech_trace), ('axis', POINTER(mech_axis)), )),
