@@ -168,7 +168,7 @@ static int run(repro_run *r)
 {
     const sizes sz = repro_quick(r)
                          ? (sizes){3, 1, {0.1, 0.15, 0.2}, {0.005}, 160.0, 2000, 40}
-                         : (sizes){4, 2, {0.1, 0.133, 0.2, 0.3}, {0.005, 0.01}, 300.0, 4000, 150};
+                         : (sizes){4, 2, {0.1, 0.125, 0.15, 0.2}, {0.005, 0.01}, 300.0, 4000, 150};
     mech_data *data = NULL;
     if (make_data(r, &data)) return 1;
     int rc = 1;
@@ -258,7 +258,7 @@ const repro repro_eos = {
                "sharpness at 38/eta",
     .quick_size = "tanh MLP {8,32,32,1}, N = 128; GD eta 0.1, 0.15, 0.2 to t = 160; Adam eta "
                   "0.005, 2000 steps; 40 sharpness rows",
-    .full_size = "GD eta 0.1, 0.133, 0.2, 0.3 to t = 300; Adam eta 0.005, 0.01, 4000 steps; "
+    .full_size = "GD eta 0.1, 0.125, 0.15, 0.2 to t = 300; Adam eta 0.005, 0.01, 4000 steps; "
                  "150 rows",
     .run = run,
 };
