@@ -24,7 +24,6 @@
 #define BASE 64
 #define MAX_W 5
 #define MAX_LR 12
-#define MAX_SEEDS 4
 #define COORD_STEPS 3
 #define COORD_LR 0.00390625 /* 2^-8: a quarter of the base-width optimum (~2^-6) */
 
