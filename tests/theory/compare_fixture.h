@@ -35,6 +35,15 @@ static inline mech_comparison compare_pointwise(const char *name, const double *
     return compare_named(name, t, pred, n, t, meas, se, n, rel_floor);
 }
 
+/* Standard errors widened so that max_z <= z states exactly the criterion
+ * |m - p| <= z se + rel |p| + abs per point: se_eff = se + (rel |p| + abs)
+ * / z (the allowance for the theory's own error or for rounding). */
+static inline void allowance_se(const double *se, const double *pred, size_t n, double z,
+                                double rel, double abs, double *se_eff)
+{
+    for (size_t i = 0; i < n; i++) se_eff[i] = se[i] + (rel * fabs(pred[i]) + abs) / z;
+}
+
 /* 0, 1, ..., n - 1: the axis of comparisons over a list of entries. */
 static inline void index_axis(double *t, size_t n)
 {
