@@ -8,6 +8,20 @@
 
 #include "harness.h"
 
+/* mech_trace_compare_arrays over the whole measurement range, asserting
+ * that every measurement point was compared; prints nothing. */
+static inline mech_comparison compare_quiet(const double *t_pred, const double *y_pred,
+                                            size_t n_pred, const double *t_meas,
+                                            const double *y_meas, const double *se_meas,
+                                            size_t n_meas, double rel_floor)
+{
+    mech_comparison c = {.size = sizeof c};
+    ck_assert_ok(mech_trace_compare_arrays(t_pred, y_pred, n_pred, t_meas, y_meas, se_meas,
+                                           n_meas, NAN, NAN, rel_floor, &c));
+    ck_assert_uint_eq(c.n_points, n_meas);
+    return c;
+}
+
 /* Compares prediction (t_pred, y_pred) with measurement (t_meas, y_meas,
  * se_meas or NULL) over the whole measurement range; every measurement
  * point must be compared (none outside the prediction's range or NaN).
@@ -18,10 +32,8 @@ static inline mech_comparison compare_named(const char *name, const double *t_pr
                                             const double *se_meas, size_t n_meas,
                                             double rel_floor)
 {
-    mech_comparison c = {.size = sizeof c};
-    ck_assert_ok(mech_trace_compare_arrays(t_pred, y_pred, n_pred, t_meas, y_meas, se_meas,
-                                           n_meas, NAN, NAN, rel_floor, &c));
-    ck_assert_uint_eq(c.n_points, n_meas);
+    mech_comparison c =
+        compare_quiet(t_pred, y_pred, n_pred, t_meas, y_meas, se_meas, n_meas, rel_floor);
     fprintf(stderr, "# %s: max_rel=%.3g, max_z=%.3g, max_abs=%.3g, mean_abs=%.3g (n=%zu)\n",
             name, c.max_rel, c.max_z, c.max_abs, c.mean_abs, c.n_points);
     return c;
