@@ -82,8 +82,9 @@ START_TEST(integrals_match_monte_carlo)
     double se_eff[8];
     allowance_se(se, exact, 8, 4.0, 0.0, 1e-15, se_eff);
     index_axis(idx, 8);
-    mech_comparison c = compare_pointwise("committee integrals vs Monte Carlo (z with 1e-15 allowance)",
-                                          idx, exact, mc, se_eff, 8, 1e-12);
+    mech_comparison c =
+        compare_pointwise("committee integrals vs Monte Carlo (z with 1e-15 allowance)", idx,
+                          exact, mc, se_eff, 8, 1e-12);
     ck_assert_double_le(c.max_z, 4.0);
 }
 END_TEST

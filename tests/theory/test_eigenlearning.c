@@ -165,8 +165,8 @@ START_TEST(krr_simulation_matches_prediction)
         double se_eff[2];
         char name[96];
         allowance_se(te_se, p_te, 2, 3.0, 0.02, 0.0, se_eff);
-        snprintf(name, sizeof name, "eigenlearning test MSE vs KRR, ridge %g (z with 2%% allowance)",
-                 ridges[b]);
+        snprintf(name, sizeof name,
+                 "eigenlearning test MSE vs KRR, ridge %g (z with 2%% allowance)", ridges[b]);
         ck_assert_double_le(compare_pointwise(name, n_axis, p_te, te, se_eff, 2, 0.0).max_z, 3.0);
         allowance_se(tr_se, p_tr, 2, 3.0, 0.02, 0.0, se_eff);
         snprintf(name, sizeof name,
