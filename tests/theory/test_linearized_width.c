@@ -7,7 +7,7 @@
  * network's own outputs at initialization. Slow suite. */
 #include <stdio.h>
 
-#include "harness.h"
+#include "compare_fixture.h"
 
 enum { D = 4, N = 12, M = 8, SEEDS = 40, NW = 4, STEPS = 30 };
 static const double SW2 = 2.0, SB2 = 0.1;
@@ -89,33 +89,43 @@ static void width_study(mech_activation act)
     mech_ctx *ctx;
     ck_assert_ok(mech_ctx_create(&ctx));
     double lx[NW], ltr[NW], lte[NW], loss_ratio = 0.0;
+    /* Outputs after STEPS steps, all seeds, compared through
+     * mech_trace_compare_arrays with the entry (seed, point) as the axis:
+     * its mean_abs is the mean |f_GD - f_lin| the slope is fitted to. */
+    double idx[N * SEEDS], f_all[N * SEEDS], p_all[N * SEEDS], ft_all[M * SEEDS],
+        pt_all[M * SEEDS];
+    index_axis(idx, N * SEEDS);
     for (size_t w = 0; w < NW; w++) {
-        double gap_tr = 0, gap_te = 0;
         for (int s = 0; s < SEEDS; s++) {
             mech_model *m = network(ctx, 7000 + (uint64_t)s, act, widths[w]);
-            double f0[N], f0t[M], f[N], ft[M], p[N], pt[M];
+            double f0[N], f0t[M], *f = f_all + s * N, *ft = ft_all + s * M;
             ck_assert_ok(mech_model_forward(m, x, N, f0));
             ck_assert_ok(mech_model_forward(m, xt, M, f0t));
             train_gd(m, x, y, eta, STEPS);
             ck_assert_ok(mech_model_forward(m, x, N, f));
             ck_assert_ok(mech_model_forward(m, xt, M, ft));
             ck_assert_ok(mech_linearized_predict(NULL, th, tht, N, M, f0, f0t, y, 1, 0.0,
-                                                 STEPS, eta, p, pt));
+                                                 STEPS, eta, p_all + s * N, pt_all + s * M));
             double l0 = 0, l1 = 0;
             for (size_t i = 0; i < N; i++) {
-                gap_tr += fabs(f[i] - p[i]) / (N * SEEDS);
                 l0 += (f0[i] - y[i]) * (f0[i] - y[i]);
                 l1 += (f[i] - y[i]) * (f[i] - y[i]);
             }
-            for (size_t i = 0; i < M; i++) gap_te += fabs(ft[i] - pt[i]) / (M * SEEDS);
             if (w == NW - 1) loss_ratio += l1 / l0 / SEEDS;
             mech_model_destroy(m);
         }
+        char name[80];
+        snprintf(name, sizeof name, "linearized_width %s width %zu train",
+                 mech_activation_name(act), widths[w]);
+        const double gap_tr =
+            compare_pointwise(name, idx, p_all, f_all, NULL, N * SEEDS, 1e-3).mean_abs;
+        snprintf(name, sizeof name, "linearized_width %s width %zu test",
+                 mech_activation_name(act), widths[w]);
+        const double gap_te =
+            compare_pointwise(name, idx, pt_all, ft_all, NULL, M * SEEDS, 1e-3).mean_abs;
         lx[w] = log((double)widths[w]);
         ltr[w] = log(gap_tr);
         lte[w] = log(gap_te);
-        printf("# %s width %zu: mean |f_GD - f_lin| train %.4g, test %.4g\n", mech_activation_name(act), widths[w], gap_tr,
-               gap_te);
     }
     mech_ctx_destroy(ctx);
     const double s_tr = fit_slope(lx, ltr, NW), s_te = fit_slope(lx, lte, NW);

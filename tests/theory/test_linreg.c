@@ -1,6 +1,7 @@
 /* Linear regression per eigenmode (THEORY.md section 2) against the
  * library's LINEAR model trained by GD with L2 weight decay, on data whose
  * sample covariance is exactly diagonal. */
+#include "compare_fixture.h"
 #include "linear_fixtures.h"
 
 #define D 4
@@ -53,19 +54,34 @@ START_TEST(gd_with_weight_decay_matches_modes)
     ck_assert_ok(mech_optimizer_set_f64(opt, MECH_OPTIMIZER_LR, eta));
     ck_assert_ok(mech_optimizer_set_f64(opt, MECH_OPTIMIZER_WEIGHT_DECAY, ridge));
     ck_assert_ok(mech_optimizer_setup(opt));
-    for (int k = 0; k <= 60; k++) {
-        double steps = k, per_mode[D], loss, obj;
-        ck_assert_ok(mech_linreg_modes(LAMBDA, WSTAR, w0, D, ridge, NOISE_VAR, &steps, 1, true,
-                                       eta, per_mode, &loss, &obj));
-        double measured = gd_step(m, opt, x, y, NX, w, work, grad, D), norm2 = 0.0;
-        /* Only rounding separates them (about 60 steps of a few flops). */
-        ck_assert_close(measured, loss, 1e-10);
+    enum { NK = 61 };
+    double steps[NK], t[NK], per_mode[NK * D], loss[NK], obj[NK];
+    double meas_loss[NK], meas_obj[NK], meas_mode[D][NK], pred_mode[D][NK];
+    for (size_t k = 0; k < NK; k++) steps[k] = (double)k, t[k] = eta * (double)k;
+    ck_assert_ok(mech_linreg_modes(LAMBDA, WSTAR, w0, D, ridge, NOISE_VAR, steps, NK, true, eta,
+                                   per_mode, loss, obj));
+    for (size_t k = 0; k < NK; k++) {
+        double norm2 = 0.0;
+        meas_loss[k] = gd_step(m, opt, x, y, NX, w, work, grad, D);
         for (size_t j = 0; j < D; j++) {
             double e = w[j] - WSTAR[j];
-            ck_assert_close(0.5 * LAMBDA[j] * e * e, per_mode[j], 1e-10);
+            meas_mode[j][k] = 0.5 * LAMBDA[j] * e * e;
+            pred_mode[j][k] = per_mode[k * D + j];
             norm2 += w[j] * w[j];
         }
-        ck_assert_close(measured + 0.5 * ridge * norm2, obj, 1e-10);
+        meas_obj[k] = meas_loss[k] + 0.5 * ridge * norm2;
+    }
+    /* Time axis t = eta k. Only rounding separates them (about 60 steps of
+     * a few flops): 1e-10 relative to max(|prediction|, 1) (rel_floor 1). */
+    ck_assert_double_le(compare_pointwise("linreg GD loss", t, loss, meas_loss, NULL, NK, 1.0)
+                            .max_rel, 1e-10);
+    ck_assert_double_le(compare_pointwise("linreg GD objective", t, obj, meas_obj, NULL, NK, 1.0)
+                            .max_rel, 1e-10);
+    for (size_t j = 0; j < D; j++) {
+        char name[48];
+        snprintf(name, sizeof name, "linreg GD mode %zu", j);
+        ck_assert_double_le(
+            compare_pointwise(name, t, pred_mode[j], meas_mode[j], NULL, NK, 1.0).max_rel, 1e-10);
     }
     mech_optimizer_destroy(opt);
     mech_model_destroy(m);
@@ -107,15 +123,27 @@ START_TEST(gradient_flow_matches_ode)
         ck_assert_ok(mech_ode_solve(ode, 0.0, w0, t, NT, traj));
         ck_assert_ok(mech_linreg_modes(LAMBDA, WSTAR, w0, D, f.ridge, NOISE_VAR, t, NT, false,
                                        0.0, per_mode, loss, obj));
+        double meas_loss[NT], meas_mode[D][NT], pred_mode[D][NT];
         for (size_t i = 0; i < NT; i++) {
-            double sum = 0.5 * NOISE_VAR;
+            meas_loss[i] = 0.5 * NOISE_VAR;
             for (size_t k = 0; k < D; k++) {
                 double e = traj[i * D + k] - WSTAR[k];
-                /* rtol 1e-12 integration: 1e-9 is ample */
-                ck_assert_close(0.5 * LAMBDA[k] * e * e, per_mode[i * D + k], 1e-9);
-                sum += 0.5 * LAMBDA[k] * e * e;
+                meas_mode[k][i] = 0.5 * LAMBDA[k] * e * e;
+                pred_mode[k][i] = per_mode[i * D + k];
+                meas_loss[i] += meas_mode[k][i];
             }
-            ck_assert_close(sum, loss[i], 1e-9);
+        }
+        /* rtol 1e-12 integration: 1e-9 relative to max(|prediction|, 1) is
+         * ample. */
+        char name[48];
+        snprintf(name, sizeof name, "linreg GF loss, ridge %g", f.ridge);
+        ck_assert_double_le(compare_pointwise(name, t, loss, meas_loss, NULL, NT, 1.0).max_rel,
+                            1e-9);
+        for (size_t k = 0; k < D; k++) {
+            snprintf(name, sizeof name, "linreg GF mode %zu, ridge %g", k, f.ridge);
+            ck_assert_double_le(
+                compare_pointwise(name, t, pred_mode[k], meas_mode[k], NULL, NT, 1.0).max_rel,
+                1e-9);
         }
         mech_ode_destroy(ode);
     }
