@@ -6,9 +6,8 @@
  * An MLP one-hot(a) ++ one-hot(b) -> hidden -> p logits with a large
  * initialization, trained full batch with AdamW and weight decay on a
  * fraction of the p^2 pairs: training accuracy saturates early, test
- * accuracy much later (once the decay has shrunk the weights; Liu,
- * Michaud & Tegmark 2023), and each hidden unit's embedding of a becomes
- * one Fourier mode over the residues.
+ * accuracy several times later, and each hidden unit's embedding of a
+ * becomes one Fourier mode over the residues.
  */
 #include <math.h>
 #include <stdio.h>
@@ -77,9 +76,12 @@ static double first_reach(const double *steps, const double *acc, size_t n, doub
 static int run(repro_run *r)
 {
     /* Found by trials (seeds 0-2): a 60% split leaves enough pairs to
-     * generalize fully; init scale 4 makes memorization come first and
-     * the decay (rate lr wd per step) bring the weights down to the
-     * generalizing solution a few hundred steps later. */
+     * generalize; init scale 4 (the large-init route to grokking, Liu,
+     * Michaud & Tegmark 2023) lets the random features memorize first,
+     * while the Fourier features that generalize grow over the next few
+     * hundred steps; decay 1 holds the AdamW weights at O(1/wd) entries.
+     * At init scale 1 test accuracy follows training accuracy closely;
+     * at p = 23 the test set is too small to stay above 95%. */
     const double frac = 0.6, lr = 3e-3, wd = 1.0, init_scale = 4.0;
     const size_t steps = repro_quick(r) ? 2000 : 8000;
     const size_t every = 10;
