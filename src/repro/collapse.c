@@ -162,7 +162,7 @@ const repro repro_collapse = {
     .name = "collapse",
     .reference = "Papyan, Han & Donoho, PNAS 2020",
     .summary = "neural collapse: NC1 -> 0 and a simplex ETF of class means past zero error",
-    .quick_size = "4-class mixture in 16-d, n = 200, MLP 16-64-64-4 ReLU, GD 6000 steps",
-    .full_size = "n = 400, 24000 steps",
+    .quick_size = "4-class mixture in 128-d, n = 40, MLP 128-64-64-4 ReLU, GD 6000 steps",
+    .full_size = "the same, 24000 steps",
     .run = run,
 };
