@@ -9,6 +9,9 @@
 #include "optim/optim_internal.h"
 #include "probe_internal.h"
 
+/* The probe's own error slot (readers take a const handle). */
+#define PROBE_ERR ((mech_err *)&p->err)
+
 #define PROBE_STREAM UINT64_C(0x70726f6265) /* "probe" */
 #define I64_MAX_D 9.2233720368547758e18
 
@@ -231,7 +234,7 @@ MECH_API const char *mech_probe_last_error(const mech_probe *p)
 MECH_API mech_status mech_probe_kind_of(const mech_probe *p, mech_probe_kind *kind)
 {
     MECH_CHECK_PTR(NULL, p);
-    MECH_CHECK_PTR(NULL, kind);
+    MECH_CHECK_PTR(PROBE_ERR, kind);
     *kind = p->kind;
     return MECH_OK;
 }
@@ -246,7 +249,7 @@ MECH_API mech_status mech_probe_get_i64(const mech_probe *p, mech_probe_opt key,
                                         int64_t *value)
 {
     MECH_CHECK_PTR(NULL, p);
-    MECH_CHECK_PTR(NULL, value);
+    MECH_CHECK_PTR(PROBE_ERR, value);
     return mech__opt_get_i64(&mech__probe_opts, p->o, (int)key, value, NULL);
 }
 
@@ -260,7 +263,7 @@ MECH_API mech_status mech_probe_get_f64(const mech_probe *p, mech_probe_opt key,
                                         double *value)
 {
     MECH_CHECK_PTR(NULL, p);
-    MECH_CHECK_PTR(NULL, value);
+    MECH_CHECK_PTR(PROBE_ERR, value);
     return mech__opt_get_f64(&mech__probe_opts, p->o, (int)key, value, NULL);
 }
 
@@ -287,7 +290,7 @@ MECH_API mech_status mech_probe_get_str(const mech_probe *p, mech_probe_opt key,
                                         const char **value)
 {
     MECH_CHECK_PTR(NULL, p);
-    MECH_CHECK_PTR(NULL, value);
+    MECH_CHECK_PTR(PROBE_ERR, value);
     MECH_TRY(mech__opt_get_str(&mech__probe_opts, p->o, (int)key, value, NULL));
     if (key == MECH_PROBE_NAME && (!*value || !**value)) *value = mech_probe_kind_name(p->kind);
     return MECH_OK;
@@ -590,7 +593,7 @@ MECH_API mech_status mech_probe_measure_arrays(mech_probe *p, const double *a, s
 MECH_API mech_status mech_probe_output_count(const mech_probe *p, size_t *count)
 {
     MECH_CHECK_PTR(NULL, p);
-    MECH_CHECK_PTR(NULL, count);
+    MECH_CHECK_PTR(PROBE_ERR, count);
     *count = p->n_out;
     return MECH_OK;
 }
@@ -598,9 +601,9 @@ MECH_API mech_status mech_probe_output_count(const mech_probe *p, size_t *count)
 MECH_API mech_status mech_probe_output_name(const mech_probe *p, size_t i, const char **name)
 {
     MECH_CHECK_PTR(NULL, p);
-    MECH_CHECK_PTR(NULL, name);
+    MECH_CHECK_PTR(PROBE_ERR, name);
     if (i >= p->n_out)
-        return mech__fail(NULL, MECH_ERANGE, "mech_probe_output_name: index %zu >= %zu", i,
+        return mech__fail(PROBE_ERR, MECH_ERANGE, "mech_probe_output_name: index %zu >= %zu", i,
                           p->n_out);
     *name = p->names[i];
     return MECH_OK;
@@ -609,16 +612,16 @@ MECH_API mech_status mech_probe_output_name(const mech_probe *p, size_t i, const
 static mech_status check_measured(const mech_probe *p, const char *fn)
 {
     if (!p->measured)
-        return mech__fail(NULL, MECH_ESTATE, "%s: no successful measurement yet", fn);
+        return mech__fail(PROBE_ERR, MECH_ESTATE, "%s: no successful measurement yet", fn);
     return MECH_OK;
 }
 
 MECH_API mech_status mech_probe_output(const mech_probe *p, size_t i, double *value)
 {
     MECH_CHECK_PTR(NULL, p);
-    MECH_CHECK_PTR(NULL, value);
+    MECH_CHECK_PTR(PROBE_ERR, value);
     if (i >= p->n_out)
-        return mech__fail(NULL, MECH_ERANGE, "mech_probe_output: index %zu >= %zu", i,
+        return mech__fail(PROBE_ERR, MECH_ERANGE, "mech_probe_output: index %zu >= %zu", i,
                           p->n_out);
     MECH_TRY(check_measured(p, "mech_probe_output"));
     *value = p->vals[i];
@@ -628,21 +631,21 @@ MECH_API mech_status mech_probe_output(const mech_probe *p, size_t i, double *va
 MECH_API mech_status mech_probe_value(const mech_probe *p, const char *name, double *value)
 {
     MECH_CHECK_PTR(NULL, p);
-    MECH_CHECK_PTR(NULL, name);
-    MECH_CHECK_PTR(NULL, value);
+    MECH_CHECK_PTR(PROBE_ERR, name);
+    MECH_CHECK_PTR(PROBE_ERR, value);
     for (size_t i = 0; i < p->n_out; i++)
         if (strcmp(p->names[i], name) == 0) {
             MECH_TRY(check_measured(p, "mech_probe_value"));
             *value = p->vals[i];
             return MECH_OK;
         }
-    return mech__fail(NULL, MECH_ENOTFOUND, "mech_probe_value: no output '%s'", name);
+    return mech__fail(PROBE_ERR, MECH_ENOTFOUND, "mech_probe_value: no output '%s'", name);
 }
 
 MECH_API mech_status mech_probe_vector_count(const mech_probe *p, size_t *count)
 {
     MECH_CHECK_PTR(NULL, p);
-    MECH_CHECK_PTR(NULL, count);
+    MECH_CHECK_PTR(PROBE_ERR, count);
     *count = p->n_vec;
     return MECH_OK;
 }
@@ -650,9 +653,9 @@ MECH_API mech_status mech_probe_vector_count(const mech_probe *p, size_t *count)
 MECH_API mech_status mech_probe_vector_name(const mech_probe *p, size_t i, const char **name)
 {
     MECH_CHECK_PTR(NULL, p);
-    MECH_CHECK_PTR(NULL, name);
+    MECH_CHECK_PTR(PROBE_ERR, name);
     if (i >= p->n_vec)
-        return mech__fail(NULL, MECH_ERANGE, "mech_probe_vector_name: index %zu >= %zu", i,
+        return mech__fail(PROBE_ERR, MECH_ERANGE, "mech_probe_vector_name: index %zu >= %zu", i,
                           p->n_vec);
     *name = p->vec[i].name;
     return MECH_OK;
@@ -662,20 +665,20 @@ MECH_API mech_status mech_probe_vector(const mech_probe *p, const char *name, do
                                        size_t n, size_t *len)
 {
     MECH_CHECK_PTR(NULL, p);
-    MECH_CHECK_PTR(NULL, name);
-    MECH_CHECK_PTR(NULL, len);
+    MECH_CHECK_PTR(PROBE_ERR, name);
+    MECH_CHECK_PTR(PROBE_ERR, len);
     for (size_t i = 0; i < p->n_vec; i++) {
         const probe_vector *v = &p->vec[i];
         if (strcmp(v->name, name) != 0) continue;
         MECH_TRY(check_measured(p, "mech_probe_vector"));
         *len = v->len;
         if (!out && n == 0) return MECH_OK;
-        MECH_CHECK_PTR(NULL, out);
+        MECH_CHECK_PTR(PROBE_ERR, out);
         if (n < v->len)
-            return mech__fail(NULL, MECH_ESHAPE, "mech_probe_vector: '%s' has %zu entries, buffer %zu",
+            return mech__fail(PROBE_ERR, MECH_ESHAPE, "mech_probe_vector: '%s' has %zu entries, buffer %zu",
                               name, v->len, n);
         memcpy(out, v->v, v->len * sizeof *out);
         return MECH_OK;
     }
-    return mech__fail(NULL, MECH_ENOTFOUND, "mech_probe_vector: no vector '%s'", name);
+    return mech__fail(PROBE_ERR, MECH_ENOTFOUND, "mech_probe_vector: no vector '%s'", name);
 }

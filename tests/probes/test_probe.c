@@ -1209,6 +1209,8 @@ START_TEST(test_bad_input)
     double v = 0;
     ck_assert_fails_with(mech_probe_output(p, 0, &v), MECH_ERANGE);
     ck_assert_fails_with(mech_probe_output_name(p, 0, &name), MECH_ERANGE);
+    /* readers leave their message in the probe's own slot too */
+    ck_assert_ptr_nonnull(strstr(mech_probe_last_error(p), "mech_probe_output_name"));
     /* attach */
     ck_assert_fails_with(mech_probe_attach_model(NULL, f.model, MECH_LOSS_MSE, f.data, 0),
                          MECH_EINVAL);
