@@ -150,10 +150,16 @@ typedef enum mech_model_opt {
     MECH_MODEL_TRAIN_SECOND_LAYER = 9, /* i64 0/1: COMMITTEE second layer trains; default 0 */
     MECH_MODEL_SIGMA_W = 10,       /* f64 >= 0: NTK weight multiplier sigma_w; default 1 */
     MECH_MODEL_SIGMA_B = 11,       /* f64 >= 0: NTK bias multiplier sigma_b; default 1 */
-    MECH_MODEL_INIT_STREAM = 12    /* i64 >= 0: initialization stream under the context
+    MECH_MODEL_INIT_STREAM = 12,   /* i64 >= 0: initialization stream under the context
                                     * seed; models of one context with equal streams (and
                                     * shapes) start identical, distinct streams give
                                     * independent draws (e.g. teacher and student); default 0 */
+    MECH_MODEL_LINEAR_LAYERS = 13  /* i64 >= 0, MLP only: the first LINEAR_LAYERS hidden layers
+                                    * apply no activation, the rest apply ACTIVATION. With
+                                    * one-hot inputs the first layer is then a learned
+                                    * embedding summed over the input tokens, followed by
+                                    * an MLP (e.g. grokking models, Liu et al. 2022); must
+                                    * leave at least one hidden layer nonlinear; default 0 */
 } mech_model_opt;
 
 /* ---------------- parametrization rules ---------------- */

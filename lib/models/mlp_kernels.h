@@ -61,7 +61,7 @@ static mech_status SFX(mlp_forward)(mech_model *m, const void *xv, size_t batch)
         if (l + 1 < m->n_layers) {
             REAL *h = WS(m, L->h_off);
             for (size_t i = 0; i < batch * L->rows; i++)
-                h[i] = (REAL)mech__act(m->act, z[i]);
+                h[i] = (REAL)mech__act(L->act, z[i]);
         }
     }
     return MECH_OK;
@@ -91,7 +91,7 @@ static mech_status SFX(mlp_rforward)(mech_model *m, const void *xv, size_t batch
             const REAL *z = WS(m, L->z_off);
             REAL *rh = WS(m, L->rh_off);
             for (size_t i = 0; i < batch * L->rows; i++)
-                rh[i] = (REAL)(mech__act_d1(m->act, z[i]) * rz[i]);
+                rh[i] = (REAL)(mech__act_d1(L->act, z[i]) * rz[i]);
         }
     }
     return MECH_OK;
@@ -140,9 +140,9 @@ static mech_status SFX(mlp_back)(mech_model *m, const REAL *x, size_t batch,
         const mech__layer *P = &m->layers[l - 1];
         const REAL *z = WS(m, P->z_off), *rz = WS(m, P->rz_off);
         for (size_t i = 0; i < batch * P->rows; i++) {
-            double d1 = mech__act_d1(m->act, z[i]);
+            double d1 = mech__act_d1(P->act, z[i]);
             if (r)
-                rd[i] = (REAL)(rdh[i] * d1 + dh[i] * mech__act_d2(m->act, z[i]) * rz[i]);
+                rd[i] = (REAL)(rdh[i] * d1 + dh[i] * mech__act_d2(P->act, z[i]) * rz[i]);
             d[i] = (REAL)(dh[i] * d1);
         }
     }

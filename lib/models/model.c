@@ -35,6 +35,8 @@ static const mech_optdesc MODEL_OPTS[MECH_MODEL_NOPTS] = {
                             "NTK parametrization bias multiplier"},
     [MECH_MODEL_INIT_STREAM] = {"init_stream", MECH_OPT_I64, 0, 9.2233720368547748e18, 0, NULL,
                                 "initialization stream under the context seed"},
+    [MECH_MODEL_LINEAR_LAYERS] = {"linear_layers", MECH_OPT_I64, 0, 1 << 30, 0, NULL,
+                                  "leading hidden layers without activation (MLP embedding)"},
 };
 
 const mech_opttable mech__model_opts = {MECH_KIND_MODEL, MODEL_OPTS, MECH_MODEL_NOPTS};
@@ -266,6 +268,16 @@ static mech_status check_config(mech_model *m)
             return mech__fail(&m->err, MECH_EUNSUPPORTED,
                               "setup: callback models are double precision only");
     }
+    const int64_t linear = opt_i(m, MECH_MODEL_LINEAR_LAYERS);
+    if (linear && k != MECH_MODEL_MLP)
+        return mech__fail(&m->err, MECH_EUNSUPPORTED,
+                          "setup: linear_layers applies to MLP models, not %s",
+                          mech_model_kind_name(k));
+    if (linear && (size_t)linear + 2 >= n)
+        return mech__fail(&m->err, MECH_EINVAL,
+                          "setup: linear_layers %lld leaves no nonlinear hidden layer "
+                          "(%zu hidden layers; use a deep linear model for none)",
+                          (long long)linear, n - 2);
     const int64_t init = opt_i(m, MECH_MODEL_INIT);
     if (init == MECH_INIT_BALANCED || init == MECH_INIT_ALIGNED) {
         if ((k != MECH_MODEL_LINEAR && k != MECH_MODEL_DEEP_LINEAR) || bias)
@@ -330,6 +342,20 @@ static mech_status layer_multipliers(mech_model *m, size_t l, mech__layer *L)
     return MECH_OK;
 }
 
+/* The activation after layer l (not applied after the output layer). */
+static mech_activation layer_activation(const mech_model *m, size_t l)
+{
+    switch (m->kind) {
+    case MECH_MODEL_MLP:
+        return l < (size_t)opt_i(m, MECH_MODEL_LINEAR_LAYERS)
+                   ? MECH_ACT_IDENTITY
+                   : (mech_activation)opt_i(m, MECH_MODEL_ACTIVATION);
+    case MECH_MODEL_RANDOM_FEATURES: return (mech_activation)opt_i(m, MECH_MODEL_ACTIVATION);
+    case MECH_MODEL_COMMITTEE: return MECH_ACT_SCALED_ERF;
+    default: return MECH_ACT_IDENTITY;
+    }
+}
+
 /* Lays out layers, parameter vector and workspace offsets. */
 static mech_status build_layers(mech_model *m)
 {
@@ -348,6 +374,7 @@ static mech_status build_layers(mech_model *m)
         L->role = l + 1 == m->n_layers ? MECH_ROLE_OUTPUT
                   : l == 0             ? MECH_ROLE_INPUT
                                        : MECH_ROLE_HIDDEN;
+        L->act = layer_activation(m, l);
         L->trainable = !((m->kind == MECH_MODEL_RANDOM_FEATURES && l == 0) ||
                          (m->kind == MECH_MODEL_COMMITTEE && l == 1 &&
                           !opt_i(m, MECH_MODEL_TRAIN_SECOND_LAYER)));
@@ -431,10 +458,6 @@ MECH_API mech_status mech_model_setup(mech_model *m)
     m->out_dim = m->widths[m->n_widths - 1];
     m->max_batch = (size_t)opt_i(m, MECH_MODEL_MAX_BATCH);
     m->f32 = opt_i(m, MECH_MODEL_PRECISION) == MECH_PREC_F32;
-    m->act = m->kind == MECH_MODEL_MLP || m->kind == MECH_MODEL_RANDOM_FEATURES
-                 ? (mech_activation)opt_i(m, MECH_MODEL_ACTIVATION)
-             : m->kind == MECH_MODEL_COMMITTEE ? MECH_ACT_SCALED_ERF
-                                               : MECH_ACT_IDENTITY;
     mech_status st;
     if (m->kind == MECH_MODEL_CALLBACK) {
         m->n_layers = 1;

@@ -7,7 +7,7 @@
 #include "mechanics/model.h"
 #include "mechanics/rng.h"
 
-#define MECH_MODEL_NOPTS 13
+#define MECH_MODEL_NOPTS 14
 
 /* Option table of MECH_KIND_MODEL (model.c). */
 extern const mech_opttable mech__model_opts;
@@ -18,6 +18,7 @@ typedef struct mech__layer {
     size_t w_off, b_off;    /* into theta (trainable) or frozen; b_off SIZE_MAX: no bias */
     bool trainable;
     mech_layer_role role;
+    mech_activation act;    /* applied to z unless this is the output layer */
     double w_mult, b_mult;  /* forward multipliers */
     double w_var, b_var;    /* init variances of the rule (before INIT_SCALE^2) */
     size_t z_off, h_off;    /* workspace: pre/post activations, MAX_BATCH x rows */
@@ -45,7 +46,6 @@ struct mech_model {
     bool f32;              /* parameters and kernels in float */
     size_t n_layers, n_params, n_frozen, in_dim, out_dim, max_batch, max_width;
     size_t first_trainable; /* lowest trainable layer: backward stops there */
-    mech_activation act;
     mech__layer *layers;
     void *theta, *frozen;  /* model precision */
     void *ws;              /* model precision: z, h, rz, rh of every layer, then the

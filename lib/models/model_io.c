@@ -1,8 +1,9 @@
 /* Saving and loading models in the CRC-checked container of
- * lib/core/blob.h. Payload (little endian): kind, widths, every option in
- * key order (as stored: i64 bits or f64), the alignment (rank, u, v),
- * then the parameter counts and the trainable and frozen parameters in the
- * model's precision. */
+ * lib/core/blob.h. Payload (little endian): kind, widths, the number of
+ * options and every option in key order (as stored: i64 bits or f64), the
+ * alignment (rank, u, v), then the parameter counts and the trainable and
+ * frozen parameters in the model's precision. Format 1 (0.1.0) had no
+ * option count and its 13 options; later options keep their defaults. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,8 @@
 #include "model_internal.h"
 
 static const char MAGIC[8] = {'M', 'E', 'C', 'H', 'M', 'O', 'D', 'L'};
-#define MODEL_FORMAT 1u
+#define MODEL_FORMAT 2u
+#define FORMAT1_NOPTS 13
 
 static void put_values(mech_blob *b, const mech_model *m, const void *v, size_t n)
 {
@@ -41,6 +43,7 @@ MECH_API mech_status mech_model_save(const mech_model *m, const char *path)
     mech__blob_put_u64(&b, (uint64_t)m->kind);
     mech__blob_put_u64(&b, m->n_widths);
     for (size_t i = 0; i < m->n_widths; i++) mech__blob_put_u64(&b, m->widths[i]);
+    mech__blob_put_u64(&b, MECH_MODEL_NOPTS);
     for (int k = 0; k < MECH_MODEL_NOPTS; k++) {
         if (mech__model_opts.desc[k].type == MECH_OPT_F64)
             mech__blob_put_f64(&b, m->opt[k].f);
@@ -73,6 +76,7 @@ static mech_status as_format(mech_status st)
 /* Reads the structure and options into a new (not yet set up) model. */
 static mech_status read_config(mech_reader *r, const mech_ctx *ctx, mech_model **out)
 {
+    uint64_t nopts = FORMAT1_NOPTS;
     uint64_t kind = mech__reader_u64(r), nw = mech__reader_u64(r);
     if (r->st < 0) return r->st;
     if (kind > MECH_MODEL_DIAGONAL || nw < 2 || nw > (r->len - r->pos) / 8)
@@ -80,12 +84,16 @@ static mech_status read_config(mech_reader *r, const mech_ctx *ctx, mech_model *
     size_t *w = mech__calloc((size_t)nw, sizeof *w, NULL);
     if (!w) return MECH_ENOMEM;
     for (size_t i = 0; i < nw; i++) w[i] = (size_t)mech__reader_u64(r);
+    if (r->version > 1) nopts = mech__reader_u64(r);
     mech_model *m = NULL;
     mech_status st = r->st;
+    if (st == MECH_OK && nopts > MECH_MODEL_NOPTS)
+        st = mech__fail(NULL, MECH_EVERSION, "saved model has %llu options, this library knows %d",
+                        (unsigned long long)nopts, MECH_MODEL_NOPTS);
     if (st == MECH_OK) st = mech_model_create(&m, ctx, (mech_model_kind)kind);
     if (st == MECH_OK) st = as_format(mech_model_set_widths(m, w, (size_t)nw));
     free(w);
-    for (int k = 0; st == MECH_OK && k < MECH_MODEL_NOPTS; k++) {
+    for (int k = 0; st == MECH_OK && k < (int)nopts; k++) {
         if (mech__model_opts.desc[k].type == MECH_OPT_F64)
             st = mech_model_set_f64(m, (mech_model_opt)k, mech__reader_f64(r));
         else
@@ -126,10 +134,11 @@ MECH_API mech_status mech_model_load(mech_model **out, const mech_ctx *ctx, cons
     MECH_CHECK_PTR(NULL, path);
     mech_reader r;
     MECH_TRY(mech__reader_open(&r, path, MAGIC, NULL));
-    if (r.version != MODEL_FORMAT) {
+    if (r.version < 1 || r.version > MODEL_FORMAT) {
         mech__reader_close(&r);
-        return mech__fail(NULL, MECH_EVERSION, "'%s': model format %u, this library reads %u",
-                          path, r.version, MODEL_FORMAT);
+        return mech__fail(NULL, MECH_EVERSION,
+                          "'%s': model format %u, this library reads 1 to %u", path, r.version,
+                          MODEL_FORMAT);
     }
     mech_model *m = NULL;
     mech_status st = read_config(&r, ctx, &m);

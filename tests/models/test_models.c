@@ -30,13 +30,15 @@ static void gauss(double *x, size_t n, uint64_t seed)
     mech_rng_destroy(r);
 }
 
-static mech_model *build(const cfg *c, int prec)
+/* An MLP's first `linear` hidden layers have no activation. */
+static mech_model *build_linear(const cfg *c, int prec, int linear)
 {
     mech_model *m = NULL;
     ck_assert_ok(mech_model_create(&m, NULL, c->kind));
     ck_assert_ok(mech_model_set_widths(m, c->widths, c->nw));
     if (c->kind == MECH_MODEL_MLP || c->kind == MECH_MODEL_RANDOM_FEATURES)
         ck_assert_ok(mech_model_set_i64(m, MECH_MODEL_ACTIVATION, c->act));
+    if (linear) ck_assert_ok(mech_model_set_i64(m, MECH_MODEL_LINEAR_LAYERS, linear));
     ck_assert_ok(mech_model_set_i64(m, MECH_MODEL_BIAS, c->bias));
     ck_assert_ok(mech_model_set_i64(m, MECH_MODEL_PARAMETRIZATION, c->param));
     /* muP and mean-field multipliers differ from SP only off the base width. */
@@ -48,6 +50,8 @@ static mech_model *build(const cfg *c, int prec)
     ck_assert_ok(mech_model_setup(m));
     return m;
 }
+
+static mech_model *build(const cfg *c, int prec) { return build_linear(c, prec, 0); }
 
 /* Targets valid for the loss. */
 static void targets(mech_loss loss, double *y, size_t batch, size_t out, uint64_t seed)
@@ -84,9 +88,9 @@ static double loss_at(mech_model *m, mech_loss loss, const double *x, const doub
 }
 
 /* Gradient and HVP of one configuration against central differences. */
-static void check_cfg(const cfg *c)
+static void check_cfg_linear(const cfg *c, int linear)
 {
-    mech_model *m = build(c, MECH_PREC_F64);
+    mech_model *m = build_linear(c, MECH_PREC_F64, linear);
     size_t in, out, P = mech_model_num_params(m);
     ck_assert_ok(mech_model_dims(m, &in, &out));
     double *x = malloc(BATCH * in * sizeof *x), *y = malloc(BATCH * out * sizeof *y);
@@ -117,8 +121,9 @@ static void check_cfg(const cfg *c)
     }
     ck_assert_ok(mech_model_set_params(m, th, P));
     double eg = rel_err(g, gfd, P);
-    ck_assert_msg(eg <= FD_TOL, "%s act %d bias %d param %d loss %d depth %zu: grad err %g",
-                  mech_model_kind_name(c->kind), c->act, c->bias, c->param, c->loss, c->nw, eg);
+    ck_assert_msg(eg <= FD_TOL, "%s act %d bias %d param %d loss %d depth %zu linear %d: grad err %g",
+                  mech_model_kind_name(c->kind), c->act, c->bias, c->param, c->loss, c->nw,
+                  linear, eg);
     /* HVP against the central difference of exact gradients along v. */
     ck_assert_ok(mech_model_hvp(m, c->loss, x, y, BATCH, v, hv));
     for (size_t p = 0; p < P; p++) th[p] += FD_H * v[p];
@@ -129,12 +134,15 @@ static void check_cfg(const cfg *c)
     ck_assert_ok(mech_model_gradient(m, c->loss, x, y, BATCH, NULL, gm));
     for (size_t p = 0; p < P; p++) hfd[p] = (gp[p] - gm[p]) / (2 * FD_H);
     double eh = rel_err(hv, hfd, P);
-    ck_assert_msg(eh <= FD_TOL, "%s act %d bias %d param %d loss %d depth %zu: hvp err %g",
-                  mech_model_kind_name(c->kind), c->act, c->bias, c->param, c->loss, c->nw, eh);
+    ck_assert_msg(eh <= FD_TOL, "%s act %d bias %d param %d loss %d depth %zu linear %d: hvp err %g",
+                  mech_model_kind_name(c->kind), c->act, c->bias, c->param, c->loss, c->nw,
+                  linear, eh);
     free(x); free(y); free(th); free(g); free(gfd); free(v); free(hv); free(hfd); free(gp);
     free(gm);
     mech_model_destroy(m);
 }
+
+static void check_cfg(const cfg *c) { check_cfg_linear(c, 0); }
 
 static size_t out_for(mech_loss loss) { return loss == MECH_LOSS_MSE ? 2 : loss == MECH_LOSS_SOFTMAX_CE ? 3 : 1; }
 
@@ -151,6 +159,42 @@ START_TEST(mlp_gradients_and_hvps_match_finite_differences)
                         c.widths[depth + 1] = out_for(c.loss);
                         check_cfg(&c);
                     }
+}
+END_TEST
+
+/* Leading linear hidden layers (an embedding before the MLP): exact
+ * derivatives at every split of 3 hidden layers, and the forward pass
+ * equals the layers multiplied out by hand. */
+START_TEST(mlp_linear_layers_derivatives_and_forward)
+{
+    for (int act = 0; act <= MECH_ACT_QUADRATIC; act++)
+        for (int linear = 1; linear <= 2; linear++)
+            for (int bias = 0; bias < 2; bias++) {
+                cfg c = {MECH_MODEL_MLP, {3, 4, 5, 4, 3}, 5, act, bias, MECH_PARAM_MUP, 0,
+                         MECH_LOSS_SOFTMAX_CE};
+                check_cfg_linear(&c, linear);
+            }
+    /* f = W2 tanh(W1 W0 x) in SP without biases (multipliers 1). */
+    cfg c = {MECH_MODEL_MLP, {3, 4, 5, 2}, 4, MECH_ACT_TANH, 0, MECH_PARAM_SP, 0, MECH_LOSS_MSE};
+    mech_model *m = build_linear(&c, MECH_PREC_F64, 1);
+    double w0[12], w1[20], w2[10], x[3] = {0.3, -1.2, 0.8}, f[2];
+    ck_assert_ok(mech_model_get_layer_weights(m, 0, w0, 12));
+    ck_assert_ok(mech_model_get_layer_weights(m, 1, w1, 20));
+    ck_assert_ok(mech_model_get_layer_weights(m, 2, w2, 10));
+    ck_assert_ok(mech_model_forward(m, x, 1, f));
+    double e[4] = {0}, h[5] = {0};
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 3; j++) e[i] += w0[i * 3 + j] * x[j];
+    for (int i = 0; i < 5; i++) {
+        for (int j = 0; j < 4; j++) h[i] += w1[i * 4 + j] * e[j];
+        h[i] = tanh(h[i]);
+    }
+    for (int o = 0; o < 2; o++) {
+        double want = 0;
+        for (int i = 0; i < 5; i++) want += w2[o * 5 + i] * h[i];
+        ck_assert_double_eq_tol(f[o], want, 1e-14);
+    }
+    mech_model_destroy(m);
 }
 END_TEST
 
@@ -528,7 +572,9 @@ START_TEST(save_load_round_trip_and_corruption)
         ck_assert_ok(mech_model_get_layer_weights(m, 0, a, 21));
         ck_assert_ok(mech_model_get_layer_weights(l, 0, b, 21));
         ck_assert_mem_eq(a, b, 21 * sizeof *a);
-        for (int k = 0; k < 13; k++) {
+        int nopts;
+        ck_assert_ok(mech_option_count(MECH_KIND_MODEL, &nopts));
+        for (int k = 0; k < nopts; k++) {
             mech_opt_type ty;
             ck_assert_ok(mech_option_type(MECH_KIND_MODEL, k, &ty));
             if (ty == MECH_OPT_I64) {
@@ -565,8 +611,41 @@ START_TEST(save_load_round_trip_and_corruption)
     ck_assert_fails_with(mech_model_load(NULL, NULL, path), MECH_EINVAL);
     mech_model *l = NULL;
     ck_assert_fails_with(mech_model_load(&l, NULL, "/nonexistent/dir/model.bin"), MECH_EIO);
+    /* A linear-layers MLP keeps its structure through a round trip. */
+    cfg c = {MECH_MODEL_MLP, {3, 4, 5, 2}, 4, MECH_ACT_RELU, 1, MECH_PARAM_SP, 0, MECH_LOSS_MSE};
+    mech_model *m = build_linear(&c, MECH_PREC_F64, 1);
+    int64_t lin;
+    double x[3] = {0.1, 0.7, -2.0}, fa[2], fb[2];
+    ck_assert_ok(mech_model_save(m, path));
+    ck_assert_ok(mech_model_load(&l, NULL, path));
+    ck_assert_ok(mech_model_get_i64(l, MECH_MODEL_LINEAR_LAYERS, &lin));
+    ck_assert_int_eq(lin, 1);
+    ck_assert_ok(mech_model_forward(m, x, 1, fa));
+    ck_assert_ok(mech_model_forward(l, x, 1, fb));
+    ck_assert_mem_eq(fa, fb, sizeof fa);
+    mech_model_destroy(l);
+    mech_model_destroy(m);
     remove(path);
     remove(bad);
+}
+END_TEST
+
+/* A model saved by 0.1.0 (format 1, 13 options; tests/data): MLP 3-4-2,
+ * tanh, biases, seed 7. Its forward values were printed by 0.1.0. */
+START_TEST(loads_format_1_models)
+{
+    mech_model *m = NULL;
+    ck_assert_ok(mech_model_load(&m, NULL, MODEL_FORMAT1));
+    int64_t act, lin;
+    ck_assert_ok(mech_model_get_i64(m, MECH_MODEL_ACTIVATION, &act));
+    ck_assert_ok(mech_model_get_i64(m, MECH_MODEL_LINEAR_LAYERS, &lin));
+    ck_assert_int_eq(act, MECH_ACT_TANH);
+    ck_assert_int_eq(lin, 0);
+    double x[3] = {0.5, -1.0, 2.0}, f[2];
+    ck_assert_ok(mech_model_forward(m, x, 1, f));
+    ck_assert_double_eq_tol(f[0], -0.26733077711301095, 1e-13);
+    ck_assert_double_eq_tol(f[1], 0.43628928724772298, 1e-13);
+    mech_model_destroy(m);
 }
 END_TEST
 
@@ -950,8 +1029,20 @@ START_TEST(bad_input_everywhere)
     ck_assert_fails_with(mech_model_get_i64(m, MECH_MODEL_BIAS, NULL), MECH_EINVAL);
     ck_assert_fails_with(mech_model_get_f64(m, MECH_MODEL_BIAS, out), MECH_EINVAL);
     ck_assert_fails_with(mech_model_set_callbacks(m, 3, cb_forward, cb_vjp, cb_jvp, NULL, NULL), MECH_EINVAL);
-    /* usable afterwards */
+    ck_assert_fails_with(mech_model_set_i64(m, MECH_MODEL_LINEAR_LAYERS, -1), MECH_ERANGE);
+    /* linear_layers must leave a nonlinear hidden layer, and is MLP-only */
     ck_assert_ok(mech_model_set_widths(m, w, 3));
+    ck_assert_ok(mech_model_set_i64(m, MECH_MODEL_LINEAR_LAYERS, 1));
+    ck_assert_fails_with(mech_model_setup(m), MECH_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mech_last_error(), "no nonlinear hidden layer"));
+    mech_model *rf = NULL;
+    ck_assert_ok(mech_model_create(&rf, NULL, MECH_MODEL_RANDOM_FEATURES));
+    ck_assert_ok(mech_model_set_widths(rf, w, 3));
+    ck_assert_ok(mech_model_set_i64(rf, MECH_MODEL_LINEAR_LAYERS, 1));
+    ck_assert_fails_with(mech_model_setup(rf), MECH_EUNSUPPORTED);
+    mech_model_destroy(rf);
+    ck_assert_ok(mech_model_set_i64(m, MECH_MODEL_LINEAR_LAYERS, 0));
+    /* usable afterwards */
     ck_assert_ok(mech_model_set_i64(m, MECH_MODEL_MAX_BATCH, 4));
     ck_assert_ok(mech_model_setup(m));
     ck_assert_ok(mech_model_get_i64(m, MECH_MODEL_ACTIVATION, &iv));
@@ -1065,7 +1156,7 @@ START_TEST(option_table_is_registered)
 {
     int n, key;
     ck_assert_ok(mech_option_count(MECH_KIND_MODEL, &n));
-    ck_assert_int_eq(n, 13);
+    ck_assert_int_eq(n, 14);
     ck_assert_ok(mech_option_lookup(MECH_KIND_MODEL, "parametrization", &key));
     ck_assert_int_eq(key, MECH_MODEL_PARAMETRIZATION);
     ck_assert_str_eq(mech_parametrization_name(MECH_PARAM_MUP), "mup");
@@ -1080,6 +1171,7 @@ int main(void)
     TCase *tc = tcase_create("models");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, mlp_gradients_and_hvps_match_finite_differences);
+    tcase_add_test(tc, mlp_linear_layers_derivatives_and_forward);
     tcase_add_test(tc, other_kinds_gradients_and_hvps_match_finite_differences);
     tcase_add_test(tc, jvp_vjp_and_ntk_match_finite_difference_jacobians);
     tcase_add_test(tc, ntk_chunks_over_max_batch);
@@ -1090,6 +1182,7 @@ int main(void)
     tcase_add_test(tc, activations_probe_matches_manual_layer);
     tcase_add_test(tc, float_and_double_agree);
     tcase_add_test(tc, save_load_round_trip_and_corruption);
+    tcase_add_test(tc, loads_format_1_models);
     tcase_add_test(tc, param_rules_equal_sp_at_base_and_scale_at_4x);
     tcase_add_test(tc, model_lr_multipliers_follow_the_table);
     tcase_add_test(tc, callback_model_matches_builtin_mlp);

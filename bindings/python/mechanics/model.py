@@ -41,7 +41,9 @@ class Model(Handle):
     widths: [in_dim, hidden..., out_dim]. options by name (see
     Model.option_names()): activation, bias, parametrization, base_width,
     output_mult, init_scale, init, max_batch, precision,
-    train_second_layer, sigma_w, sigma_b, init_stream. alignment=(u, v)
+    train_second_layer, sigma_w, sigma_b, init_stream, linear_layers (the
+    first hidden layers without activation: an embedding before the
+    MLP). alignment=(u, v)
     supplies the target singular vectors for init="aligned". ctx (a
     Context) is kept alive by the model."""
 

@@ -115,6 +115,34 @@ def test_params_forward_gradient_against_numpy(batch):
         np.testing.assert_allclose(h, np.tanh(x @ ref.split(p)[0].T), atol=1e-14)
 
 
+def test_linear_layers_embed_before_the_mlp():
+    # one-hot tokens a, b -> summed embedding (linear) -> relu -> logits,
+    # against the same network written in numpy
+    p_, d, h = 5, 3, 4
+    x = np.zeros((6, 2 * p_))
+    a, b = np.arange(6) % p_, (2 * np.arange(6) + 1) % p_
+    x[np.arange(6), a] = 1
+    x[np.arange(6), p_ + b] = 1
+    y = np.eye(p_)[(a + b) % p_]
+    with Model("mlp", [2 * p_, d, h, p_], activation="relu", linear_layers=1,
+               max_batch=8) as m:
+        assert m.get("linear_layers") == 1
+        e, w1, w2 = (np.asarray(m.layer_weights(i)) for i in range(3))
+        z = (x @ e.T) @ w1.T
+        f = np.maximum(z, 0) @ w2.T
+        np.testing.assert_allclose(m.forward(x), f, rtol=0, atol=1e-13)
+        # softmax cross-entropy gradient of the embedding, by hand
+        q = np.exp(f - f.max(1, keepdims=True))
+        q /= q.sum(1, keepdims=True)
+        df = (q - y) / len(x)
+        dz = (df @ w2) * (z > 0)
+        ge = (dz @ w1).T @ x
+        _, grad = m.gradient(x, y, loss="softmax_ce")
+        np.testing.assert_allclose(np.asarray(grad)[:e.size], ge.ravel(), rtol=0, atol=1e-13)
+    with pytest.raises(mechanics.InvalidArgumentError, match="no nonlinear hidden layer"):
+        Model("mlp", [4, 3, 2], linear_layers=1)
+
+
 def test_hvp_matches_finite_difference_of_gradient(batch):
     x, y, p = batch
     v = np.linspace(-1, 1, p.size)
