@@ -119,7 +119,7 @@ static int run(repro_run *r)
      * AdamW weights at O(1/wd) entries and removes the memorizing part
      * once the Fourier circuit fits the training pairs. */
     const setup g = repro_quick(r) ? (setup){47, 64, 2000, 0.6} : (setup){97, 128, 4000, 0.4};
-    const size_t P = g.p, NF = P / 2, steps = g.steps;
+    const size_t p = g.p, nf = p / 2, steps = g.steps;
     const double frac = g.frac, lr = 1e-2, wd = 1.0;
     const size_t every = 10;
     const size_t rows = steps / every + 1;
@@ -132,27 +132,27 @@ static int run(repro_run *r)
     double trig[2 * PMAX], share0[PMAX / 2], share[PMAX / 2];
     int rc = 1;
     size_t ntr, nte;
-    if (repro_ok(r, mech_data_create_modular(&all, repro_ctx(r), P), "modular data") ||
+    if (repro_ok(r, mech_data_create_modular(&all, repro_ctx(r), p), "modular data") ||
         repro_ok(r, mech_data_split(all, frac, true, &train, &test), "split") ||
         repro_ok(r, mech_data_n(train, &ntr), "size") || repro_ok(r, mech_data_n(test, &nte), "size"))
         goto out;
-    xtr = malloc(ntr * 2 * P * sizeof *xtr), ytr = malloc(ntr * P * sizeof *ytr);
-    xte = malloc(nte * 2 * P * sizeof *xte), yte = malloc(nte * P * sizeof *yte);
-    f = malloc(P * P * P * sizeof *f), w0 = malloc(EMB * 2 * P * sizeof *w0);
+    xtr = malloc(ntr * 2 * p * sizeof *xtr), ytr = malloc(ntr * p * sizeof *ytr);
+    xte = malloc(nte * 2 * p * sizeof *xte), yte = malloc(nte * p * sizeof *yte);
+    f = malloc(p * p * p * sizeof *f), w0 = malloc(EMB * 2 * p * sizeof *w0);
     st = malloc(rows * sizeof *st), acc_tr = malloc(rows * sizeof *acc_tr);
     acc_te = malloc(rows * sizeof *acc_te);
     if (!xtr || !ytr || !xte || !yte || !f || !w0 || !st || !acc_tr || !acc_te) {
         repro_fail(r, "out of memory");
         goto out;
     }
-    const size_t widths[4] = {2 * P, EMB, g.hidden, P};
+    const size_t widths[4] = {2 * p, EMB, g.hidden, p};
     if (repro_ok(r, mech_data_get(train, 0, ntr, xtr, ytr), "training set") ||
         repro_ok(r, mech_data_get(test, 0, nte, xte, yte), "test set") ||
         repro_ok(r, mech_model_create(&m, repro_ctx(r), MECH_MODEL_MLP), "model") ||
         repro_ok(r, mech_model_set_widths(m, widths, 4), "model widths") ||
         repro_ok(r, mech_model_set_i64(m, MECH_MODEL_ACTIVATION, MECH_ACT_RELU), "activation") ||
         repro_ok(r, mech_model_set_i64(m, MECH_MODEL_LINEAR_LAYERS, 1), "embedding layer") ||
-        repro_ok(r, mech_model_set_i64(m, MECH_MODEL_MAX_BATCH, (int64_t)(P * P)), "model batch") ||
+        repro_ok(r, mech_model_set_i64(m, MECH_MODEL_MAX_BATCH, (int64_t)(p * p)), "model batch") ||
         repro_ok(r, mech_model_setup(m), "model setup"))
         goto out;
     size_t np = mech_model_num_params(m);
@@ -169,9 +169,9 @@ static int run(repro_run *r)
         repro_trace(r, &ts, MECH_AXIS_STEP, SPECTRUM_COLS) ||
         repro_ok(r, mech_model_get_params(m, params, np), "parameters"))
         goto out;
-    for (size_t j = 0; j < P; j++)
-        trig[2 * j] = cos(2.0 * PI * (double)j / (double)P),
-        trig[2 * j + 1] = sin(2.0 * PI * (double)j / (double)P);
+    for (size_t j = 0; j < p; j++)
+        trig[2 * j] = cos(2.0 * PI * (double)j / (double)p),
+        trig[2 * j + 1] = sin(2.0 * PI * (double)j / (double)p);
     size_t row = 0;
     for (size_t k = 0; k <= steps; k++) {
         double loss;
@@ -181,19 +181,19 @@ static int run(repro_run *r)
         if (k % every == 0) {
             double atr, ate, lte, wn = 0.0;
             if (repro_ok(r, mech_model_forward(m, xtr, ntr, f), "forward") ||
-                repro_ok(r, mech_loss_accuracy(MECH_LOSS_SOFTMAX_CE, f, ytr, ntr, P, &atr),
+                repro_ok(r, mech_loss_accuracy(MECH_LOSS_SOFTMAX_CE, f, ytr, ntr, p, &atr),
                          "accuracy") ||
                 repro_ok(r, mech_model_forward(m, xte, nte, f), "forward") ||
-                repro_ok(r, mech_loss_accuracy(MECH_LOSS_SOFTMAX_CE, f, yte, nte, P, &ate),
+                repro_ok(r, mech_loss_accuracy(MECH_LOSS_SOFTMAX_CE, f, yte, nte, p, &ate),
                          "accuracy") ||
-                repro_ok(r, mech_loss_eval(MECH_LOSS_SOFTMAX_CE, f, yte, nte, P, &lte, NULL, NULL),
+                repro_ok(r, mech_loss_eval(MECH_LOSS_SOFTMAX_CE, f, yte, nte, p, &lte, NULL, NULL),
                          "test loss") ||
-                repro_ok(r, mech_model_get_layer_weights(m, 0, w0, EMB * 2 * P), "embedding"))
+                repro_ok(r, mech_model_get_layer_weights(m, 0, w0, EMB * 2 * p), "embedding"))
                 goto out;
             for (size_t i = 0; i < np; i++) wn += params[i] * params[i];
-            embedding_spectrum(w0, P, trig, share);
-            if (k == 0) memcpy(share0, share, NF * sizeof *share0);
-            double v[6] = {atr, ate, loss, lte, top_share(share, NF), sqrt(wn)};
+            embedding_spectrum(w0, p, trig, share);
+            if (k == 0) memcpy(share0, share, nf * sizeof *share0);
+            double v[6] = {atr, ate, loss, lte, top_share(share, nf), sqrt(wn)};
             if (repro_ok(r, mech_trace_append(tr, (double)k, v, 6), "trace row")) goto out;
             st[row] = (double)k, acc_tr[row] = atr, acc_te[row] = ate;
             row++;
@@ -203,16 +203,16 @@ static int run(repro_run *r)
             repro_ok(r, mech_model_set_params(m, params, np), "parameters"))
             goto out;
     }
-    for (size_t i = 0; i < NF; i++) {
+    for (size_t i = 0; i < nf; i++) {
         double v[3] = {(double)(i + 1), share0[i], share[i]};
         if (repro_ok(r, mech_trace_append(ts, (double)(i + 1), v, 3), "spectrum row")) goto out;
     }
     double t_train = first_reach(st, acc_tr, row, 0.95), t_test = first_reach(st, acc_te, row, 0.95);
-    const double top0 = top_share(share0, NF), top = top_share(share, NF);
+    const double top0 = top_share(share0, nf), top = top_share(share, nf);
     const char *keys[] = {"p", "embedding", "hidden", "train_fraction", "lr", "weight_decay",
                           "steps_to_95_train", "steps_to_95_test", "top5_share_init",
                           "top5_share_final"};
-    double vals[] = {(double)P, EMB, (double)g.hidden, frac, lr, wd, t_train, t_test, top0, top};
+    double vals[] = {(double)p, EMB, (double)g.hidden, frac, lr, wd, t_train, t_test, top0, top};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
         if (repro_ok(r, mech_trace_set_meta_f64(tr, keys[i], vals[i]), "metadata")) goto out;
     if (repro_save_trace(r, tr, "grokking") || repro_save_trace(r, ts, "grokking_spectrum"))
