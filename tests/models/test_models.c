@@ -630,6 +630,64 @@ START_TEST(save_load_round_trip_and_corruption)
 }
 END_TEST
 
+/* CRC-32 (reflected, polynomial 0xEDB88320), as zlib computes it. */
+static uint32_t crc32_of(uint32_t crc, const unsigned char *p, size_t n)
+{
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+/* Rewrites a saved file with byte `at` set to `value` and a valid CRC
+ * (header: magic 8, version 4, length 8, CRC 4; the CRC covers version,
+ * length and payload). */
+static void patch_with_crc(const char *path, long at, unsigned char value)
+{
+    unsigned char buf[4096];
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    ck_assert_uint_lt(n, sizeof buf);
+    buf[at] = value;
+    uint32_t c = crc32_of(crc32_of(0, buf + 8, 12), buf + 24, n - 24);
+    for (int i = 0; i < 4; i++) buf[20 + i] = (unsigned char)(c >> (8 * i));
+    f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
+    fclose(f);
+}
+
+/* Files of a newer library: a later format, or more options than this
+ * library knows, are refused as a version mismatch, not misread. */
+START_TEST(refuses_newer_model_files)
+{
+    char path[256];
+    tmp_path(path, sizeof path, "newer");
+    cfg c = {MECH_MODEL_MLP, {3, 4, 2}, 3, MECH_ACT_TANH, 0, MECH_PARAM_SP, 0, MECH_LOSS_MSE};
+    mech_model *m = build(&c, MECH_PREC_F64), *l = NULL;
+    ck_assert_ok(mech_model_save(m, path));
+    ck_assert_ok(mech_model_load(&l, NULL, path)); /* the patching itself keeps files valid */
+    mech_model_destroy(l);
+    patch_with_crc(path, 24 + 8 * 5, 14); /* option count (after kind, nw, 3 widths): 14 */
+    ck_assert_ok(mech_model_load(&l, NULL, path));
+    mech_model_destroy(l);
+    patch_with_crc(path, 24 + 8 * 5, 15);
+    l = (mech_model *)1;
+    ck_assert_fails_with(mech_model_load(&l, NULL, path), MECH_EVERSION);
+    ck_assert_ptr_null(l);
+    ck_assert_ptr_nonnull(strstr(mech_last_error(), "15 options"));
+    patch_with_crc(path, 24 + 8 * 5, 14);
+    patch_with_crc(path, 8, 3); /* format 3 */
+    ck_assert_fails_with(mech_model_load(&l, NULL, path), MECH_EVERSION);
+    mech_model_destroy(m);
+    remove(path);
+}
+END_TEST
+
 /* A model saved by 0.1.0 (format 1, 13 options; tests/data): MLP 3-4-2,
  * tanh, biases, seed 7. Its forward values were printed by 0.1.0. */
 START_TEST(loads_format_1_models)
@@ -1183,6 +1241,7 @@ int main(void)
     tcase_add_test(tc, float_and_double_agree);
     tcase_add_test(tc, save_load_round_trip_and_corruption);
     tcase_add_test(tc, loads_format_1_models);
+    tcase_add_test(tc, refuses_newer_model_files);
     tcase_add_test(tc, param_rules_equal_sp_at_base_and_scale_at_4x);
     tcase_add_test(tc, model_lr_multipliers_follow_the_table);
     tcase_add_test(tc, callback_model_matches_builtin_mlp);
