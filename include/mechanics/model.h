@@ -364,6 +364,21 @@ MECH_API mech_status mech_model_hvp_f32(mech_model *m, mech_loss loss, const flo
                                         const float *y, size_t batch, const float *v,
                                         float *hv);
 
+/* Many Hessian-vector products on one batch at fixed parameters (Lanczos,
+ * Hutchinson, power iteration): mech_model_hvp_prepare runs the forward
+ * pass and the loss derivatives on (x, y) once, keeping copies of x and
+ * y, and each mech_model_hvp_apply then returns hv = H v for that batch
+ * without repeating them (for an MLP that saves 15-25% of an HVP).
+ * apply equals mech_model_hvp on the same batch bit for bit. Any other
+ * execution call on the model (forward, gradient, hvp, jvp, vjp,
+ * activations, ntk, the _f32 forms) and any change of the parameters
+ * (set_params, reinit, a training step of mech_run) ends the preparation;
+ * apply then fails with MECH_ESTATE. Double-precision interface for
+ * either model precision. Errors of prepare: as mech_model_hvp. */
+MECH_API mech_status mech_model_hvp_prepare(mech_model *m, mech_loss loss, const double *x,
+                                            const double *y, size_t batch);
+MECH_API mech_status mech_model_hvp_apply(mech_model *m, const double *v, double *hv);
+
 /* out (batch x out_dim) = J v, J = d f(x) / d params. */
 MECH_API mech_status mech_model_jvp(mech_model *m, const double *x, size_t batch,
                                     const double *v, double *out);

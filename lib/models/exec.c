@@ -113,12 +113,14 @@ static mech_status op_rforward(mech_model *m, const void *x, size_t batch, const
     return MECH_OK;
 }
 
-static mech_status op_hvp(mech_model *m, mech_loss loss, const void *x, const double *y,
-                          size_t batch, const void *v, void *hv)
+/* H v after op_loss on the same x and y (which left f in m->fd, dL/df in
+ * m->gd and dout); reads but does not change what op_loss left. */
+static mech_status op_hvp_after_loss(mech_model *m, mech_loss loss, const void *x,
+                                     const double *y, size_t batch, const void *dout,
+                                     const void *v, void *hv)
 {
-    const void *dout, *jv;
+    const void *jv;
     const size_t n = batch * m->out_dim;
-    MECH_TRY(op_loss(m, loss, x, y, batch, NULL, &dout));
     MECH_TRY(op_rforward(m, x, batch, v, &jv));
     const double *jvd = to_double(m, jv, n, m->rfd);
     MECH_TRY(mech__adopt(&m->err, mech_loss_hvp_output(loss, m->fd, y, batch, m->out_dim, jvd,
@@ -138,6 +140,14 @@ static mech_status op_hvp(mech_model *m, mech_loss loss, const void *x, const do
     return MECH_OK;
 }
 
+static mech_status op_hvp(mech_model *m, mech_loss loss, const void *x, const double *y,
+                          size_t batch, const void *v, void *hv)
+{
+    const void *dout;
+    MECH_TRY(op_loss(m, loss, x, y, batch, NULL, &dout));
+    return op_hvp_after_loss(m, loss, x, y, batch, dout, v, hv);
+}
+
 static mech_status op_vjp(mech_model *m, const void *x, size_t batch, const void *u,
                           void *grad)
 {
@@ -153,6 +163,7 @@ static mech_status op_vjp(mech_model *m, const void *x, size_t batch, const void
 static mech_status prep_x(mech_model *m, const double *x, size_t batch, const char *fn,
                           const void **xm)
 {
+    mech__model_changed(m); /* every execution call rewrites the workspace */
     MECH_TRY(mech__model_check_batch(m, x, batch, fn));
     MECH_TRY(mech__check_finite(x, batch * m->in_dim, "x", &m->err));
     *xm = to_model(m, x, batch * m->in_dim, m->cx);
@@ -199,6 +210,42 @@ MECH_API mech_status mech_model_hvp(mech_model *m, mech_loss loss, const double 
     MECH_TRY(mech__check_finite(v, m->n_params, "v", &m->err));
     void *h = m->f32 ? m->cg : hv;
     MECH_TRY(op_hvp(m, loss, xm, y, batch, to_model(m, v, m->n_params, m->cv), h));
+    widen(m, h, m->n_params, hv);
+    return MECH_OK;
+}
+
+MECH_API mech_status mech_model_hvp_prepare(mech_model *m, mech_loss loss, const double *x,
+                                            const double *y, size_t batch)
+{
+    const void *xm, *dout;
+    MECH_CHECK_PTR(NULL, m);
+    MECH_CHECK_PTR(&m->err, y);
+    MECH_TRY(prep_x(m, x, batch, __func__, &xm));
+    memcpy(m->hx, xm, batch * m->in_dim * mech__esize(m));
+    memcpy(m->hy, y, batch * m->out_dim * sizeof *y);
+    MECH_TRY(op_loss(m, loss, m->hx, m->hy, batch, NULL, &dout));
+    m->hvp_loss = loss;
+    m->hvp_batch = batch;
+    m->hvp_ready = true;
+    return MECH_OK;
+}
+
+MECH_API mech_status mech_model_hvp_apply(mech_model *m, const double *v, double *hv)
+{
+    MECH_CHECK_PTR(NULL, m);
+    MECH_CHECK_PTR(&m->err, v);
+    MECH_CHECK_PTR(&m->err, hv);
+    if (!m->hvp_ready)
+        return mech__fail(&m->err, MECH_ESTATE,
+                          "%s: call mech_model_hvp_prepare first (execution calls and parameter "
+                          "changes end a preparation)",
+                          __func__);
+    MECH_TRY(mech__check_finite(v, m->n_params, "v", &m->err));
+    /* where op_loss left dL/df in model precision */
+    const void *dout = m->f32 ? (const void *)m->cd : (const void *)m->gd;
+    void *h = m->f32 ? m->cg : hv;
+    MECH_TRY(op_hvp_after_loss(m, m->hvp_loss, m->hx, m->hy, m->hvp_batch, dout,
+                               to_model(m, v, m->n_params, m->cv), h));
     widen(m, h, m->n_params, hv);
     return MECH_OK;
 }
@@ -257,6 +304,7 @@ MECH_API mech_status mech_model_activations(mech_model *m, const double *x, size
 
 static mech_status prep_f32(mech_model *m, const float *x, size_t batch, const char *fn)
 {
+    mech__model_changed(m);
     MECH_TRY(mech__model_check_batch(m, x, batch, fn));
     if (!m->f32)
         return mech__fail(&m->err, MECH_ESTATE,

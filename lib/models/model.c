@@ -92,7 +92,12 @@ static void free_setup(mech_model *m)
     free(m->rfd);
     free(m->rgd);
     free(m->pv);
+    free(m->hx);
+    free(m->hy);
     m->layers = NULL;
+    m->hx = NULL;
+    m->hy = NULL;
+    m->hvp_ready = false;
     m->theta = m->frozen = m->ws = m->cx = m->cv = m->cg = m->cd = m->crd = NULL;
     m->fd = m->yd = m->gd = m->rfd = m->rgd = m->pv = NULL;
     m->ready = false;
@@ -443,8 +448,10 @@ static mech_status alloc_buffers(mech_model *m)
     m->rfd = mech__calloc(ny, sizeof(double), &m->err);
     m->rgd = mech__calloc(ny, sizeof(double), &m->err);
     m->pv = mech__calloc(np, sizeof(double), &m->err);
+    m->hx = mech__calloc(nx, es, &m->err);
+    m->hy = mech__calloc(ny, sizeof(double), &m->err);
     if (!m->theta || (m->n_frozen && !m->frozen) || !m->cx || !m->cd || !m->crd || !m->cv || !m->cg ||
-        !m->fd || !m->yd || !m->gd || !m->rfd || !m->rgd || !m->pv)
+        !m->fd || !m->yd || !m->gd || !m->rfd || !m->rgd || !m->pv || !m->hx || !m->hy)
         return MECH_ENOMEM;
     return MECH_OK;
 }
@@ -550,15 +557,16 @@ MECH_API mech_status mech_model_set_params(mech_model *m, const double *in, size
     MECH_TRY(need_ready(m, __func__));
     MECH_TRY(check_n(m, n, m->n_params, __func__));
     MECH_TRY(mech__check_finite(in, n, "params", &m->err));
-    if (m->f32) {
+    if (m->f32)
         for (size_t i = 0; i < n; i++)
             if (!isfinite((float)in[i]))
                 return mech__fail(&m->err, MECH_ENONFINITE,
                                   "%s: params[%zu] overflows float", __func__, i);
+    mech__model_changed(m);
+    if (m->f32)
         for (size_t i = 0; i < n; i++) ((float *)m->theta)[i] = (float)in[i];
-    } else {
+    else
         memcpy(m->theta, in, n * sizeof *in);
-    }
     return MECH_OK;
 }
 
@@ -570,6 +578,7 @@ const void *mech__model_params(const mech_model *m)
 void mech__model_swap_params(mech_model *m, void **buf)
 {
     void *old = m->theta;
+    mech__model_changed(m);
     m->theta = *buf;
     *buf = old;
 }
@@ -603,6 +612,7 @@ MECH_API mech_status mech_model_set_params_f32(mech_model *m, const float *in, s
         if (!isfinite(in[i]))
             return mech__fail(&m->err, MECH_ENONFINITE, "%s: params[%zu] is not finite",
                               __func__, i);
+    mech__model_changed(m);
     memcpy(m->theta, in, n * sizeof *in);
     return MECH_OK;
 }

@@ -57,10 +57,21 @@ struct mech_model {
     double *fd, *yd, *gd, *rfd, *rgd; /* double loss buffers, MAX_BATCH x out:
                                        * f, y, dL/df, J v, H_out J v */
     double *pv;            /* n_params doubles (NTK) */
+    /* mech_model_hvp_prepare: copies of x (model precision, MAX_BATCH x in)
+     * and y (MAX_BATCH x out), the batch and loss; hvp_ready until the next
+     * execution call or parameter change (mech__model_changed). */
+    void *hx;
+    double *hy;
+    size_t hvp_batch;
+    mech_loss hvp_loss;
+    bool hvp_ready;
 };
 
 /* Element size of the model's precision. */
 static inline size_t mech__esize(const mech_model *m) { return m->f32 ? sizeof(float) : sizeof(double); }
+
+/* The parameters or the workspace changed: a prepared HVP is void. */
+static inline void mech__model_changed(mech_model *m) { m->hvp_ready = false; }
 
 /* Kernels over the model's precision (mlp_kernels.h, instantiated in
  * mlp_f64.c and mlp_f32.c). Pointers are in the model precision. After

@@ -14,6 +14,7 @@ MECH_API mech_status mech_model_reinit(mech_model *m, uint64_t stream)
         return mech__fail(&m->err, MECH_ERANGE, "mech_model_reinit: stream above 2^63 - 1");
     const int64_t old = m->opt[MECH_MODEL_INIT_STREAM].i;
     m->opt[MECH_MODEL_INIT_STREAM].i = (int64_t)stream;
+    mech__model_changed(m);
     mech_status st = mech__model_init_params(m);
     if (st < 0) m->opt[MECH_MODEL_INIT_STREAM].i = old;
     return st;

@@ -193,6 +193,7 @@ mech_status mech__probe_hessian(mech_probe *p, const probe_in *in)
     mech_matvec_fn fn = in->fn;
     void *ud = in->ud;
     size_t n = in->n;
+    p->hvp_prepared = false;
     if (in->way == PROBE_MODEL) {
         mech_precision prec = MECH_PREC_F64;
         int64_t pv = 0;
@@ -210,6 +211,12 @@ mech_status mech__probe_hessian(mech_probe *p, const probe_in *in)
         if (!in->dry && p->kind == MECH_PROBE_GAUSS_NEWTON)
             MECH_TRY(probe_forward(p, p->x, p->n_eval, p->f));
         if (!in->dry && p->kind == MECH_PROBE_PRECOND_SHARPNESS) MECH_TRY(load_preconditioner(p));
+        /* One batch: the forward pass once per measurement, not per product. */
+        if (!in->dry && fn != probe_gn_mv && p->n_eval <= p->max_batch) {
+            MECH_TRY(mech__adopt(&p->err, mech_model_hvp_prepare(p->model, p->loss, p->x, p->y,
+                                                                  p->n_eval)));
+            p->hvp_prepared = true;
+        }
     }
     if (in->dry || in->way == PROBE_OPERATOR) MECH_TRY(ensure_solver(p, n));
     if (is_eigen(p->kind)) return eigen(p, in, n, fn, ud);

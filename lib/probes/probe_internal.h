@@ -66,6 +66,8 @@ struct mech_probe {
     double *theta, *theta0, *t1, *t2, *t3; /* n_params each */
     double *ob1, *ob2, *ob3; /* max_batch x out_dim each */
     mech_status cb_status;   /* model error inside a matvec callback */
+    bool hvp_prepared;       /* the evaluation set fits one batch: the model holds
+                              * a prepared HVP (mech_model_hvp_prepare) */
 
     /* caller inputs */
     double *basis, *target;

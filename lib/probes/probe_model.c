@@ -94,6 +94,10 @@ static int cb_fail(mech_probe *p, mech_status st)
 int probe_hessian_mv(const double *v, double *out, size_t n, void *ud)
 {
     mech_probe *p = ud;
+    if (p->hvp_prepared) {
+        mech_status st = mech_model_hvp_apply(p->model, v, out);
+        return st < 0 ? cb_fail(p, st) : 0;
+    }
     memset(out, 0, n * sizeof *out);
     for (size_t i = 0; i < p->n_eval; i += p->max_batch) {
         const size_t b = chunk_of(p, p->n_eval, i);

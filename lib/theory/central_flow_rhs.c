@@ -1,5 +1,5 @@
 /* The central flow's right-hand side at one point w: loss and gradient,
- * sharpness and top eigenvector by Lanczos on exact HVPs, grad S by a
+ * sharpness and top eigenvector by Lanczos on exact (prepared) HVPs, grad S by a
  * central difference of HVPs along u, and sigma^2 from the constraint
  * S = 2/eta (see include/mechanics/central_flow.h). */
 #include <float.h>
@@ -12,7 +12,7 @@ static int hvp_matvec(const double *v, double *out, size_t n, void *user_data)
     mech_central_flow *cf = user_data;
     (void)n;
     cf->hvps += 1;
-    mech_status st = mech_model_hvp(cf->model, cf->loss, cf->x, cf->y, cf->n, v, out);
+    mech_status st = mech_model_hvp_apply(cf->model, v, out);
     if (st < 0) {
         mech__adopt(&cf->err, st);
         return -1;
@@ -59,6 +59,9 @@ static mech_status top_eigenpair(mech_central_flow *cf)
     MECH_TRY(mech_lanczos_set_f64(lz, MECH_LANCZOS_TOL,
                                   cf->opt[MECH_CENTRAL_FLOW_LANCZOS_TOL].f));
     if (cf->have_u) MECH_TRY(mech_lanczos_set_start(lz, cf->u));
+    /* every product of this solve is at one point on one batch */
+    mech_status pst = mech_model_hvp_prepare(cf->model, cf->loss, cf->x, cf->y, cf->n);
+    if (pst < 0) return mech__adopt(&cf->err, pst);
     cf->err.status = MECH_OK;
     mech_status st = mech_lanczos_solve(lz, hvp_matvec, cf, &cf->last_s, cf->u, NULL, NULL);
     if (st == MECH_ECALLBACK && cf->err.status < 0) return cf->err.status;

@@ -949,6 +949,78 @@ END_TEST
 
 /* ---------------- initializations ---------------- */
 
+/* Prepared HVPs equal mech_model_hvp bit for bit for every kind and both
+ * precisions, keep their own copy of the batch, and end with any other
+ * execution call or parameter change. */
+static void check_prepared(mech_model *m, mech_loss loss)
+{
+    size_t in, out;
+    ck_assert_ok(mech_model_dims(m, &in, &out));
+    const size_t P = mech_model_num_params(m);
+    double *x = malloc(BATCH * in * sizeof *x), *y = malloc(BATCH * out * sizeof *y);
+    double *v = malloc(3 * P * sizeof *v), *want = malloc(3 * P * sizeof *want);
+    double *got = malloc(P * sizeof *got), *th = malloc(P * sizeof *th);
+    gauss(x, BATCH * in, 51);
+    targets(loss, y, BATCH, out, 52);
+    gauss(v, 3 * P, 53);
+    for (int k = 0; k < 3; k++)
+        ck_assert_ok(mech_model_hvp(m, loss, x, y, BATCH, v + k * P, want + k * P));
+    ck_assert_fails_with(mech_model_hvp_apply(m, v, got), MECH_ESTATE); /* nothing prepared */
+    ck_assert_ok(mech_model_hvp_prepare(m, loss, x, y, BATCH));
+    x[0] += 1.0; /* the preparation holds its own copy */
+    y[0] += 1.0;
+    for (int k = 0; k < 3; k++) {
+        ck_assert_ok(mech_model_hvp_apply(m, v + k * P, got));
+        ck_assert_mem_eq(got, want + k * P, P * sizeof *got);
+    }
+    /* ended by an execution call ... */
+    ck_assert_ok(mech_model_forward(m, x, 1, got));
+    ck_assert_fails_with(mech_model_hvp_apply(m, v, got), MECH_ESTATE);
+    /* ... and by new parameters, even equal ones */
+    x[0] -= 1.0;
+    y[0] -= 1.0;
+    ck_assert_ok(mech_model_hvp_prepare(m, loss, x, y, BATCH));
+    ck_assert_ok(mech_model_get_params(m, th, P));
+    ck_assert_ok(mech_model_set_params(m, th, P));
+    ck_assert_fails_with(mech_model_hvp_apply(m, v, got), MECH_ESTATE);
+    /* bad input leaves it unprepared and says why */
+    ck_assert_fails_with(mech_model_hvp_prepare(m, loss, x, y, 0), MECH_EINVAL);
+    ck_assert_fails_with(mech_model_hvp_apply(m, v, got), MECH_ESTATE);
+    ck_assert_ptr_nonnull(strstr(mech_model_last_error(m), "mech_model_hvp_prepare first"));
+    ck_assert_ok(mech_model_hvp_prepare(m, loss, x, y, BATCH));
+    v[1] = NAN;
+    ck_assert_fails_with(mech_model_hvp_apply(m, v, got), MECH_ENONFINITE);
+    ck_assert_fails_with(mech_model_hvp_apply(m, NULL, got), MECH_EINVAL);
+    v[1] = 0.5; /* still prepared after rejected input */
+    ck_assert_ok(mech_model_hvp_apply(m, v, got));
+    free(x), free(y), free(v), free(want), free(got), free(th);
+}
+
+START_TEST(prepared_hvp_equals_hvp)
+{
+    const cfg cs[] = {
+        {MECH_MODEL_MLP, {3, 6, 5, 3}, 4, MECH_ACT_TANH, 1, MECH_PARAM_MUP, 0, MECH_LOSS_SOFTMAX_CE},
+        {MECH_MODEL_RANDOM_FEATURES, {3, 7, 2}, 3, MECH_ACT_RELU, 0, MECH_PARAM_SP, 0, MECH_LOSS_MSE},
+        {MECH_MODEL_COMMITTEE, {4, 3, 1}, 3, 0, 0, MECH_PARAM_SP, 1, MECH_LOSS_LOGISTIC},
+        {MECH_MODEL_DIAGONAL, {5, 1}, 2, 0, 0, MECH_PARAM_SP, 0, MECH_LOSS_MSE},
+    };
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
+        for (int prec = 0; prec < 2; prec++) {
+            mech_model *m = build(&cs[i], prec);
+            check_prepared(m, cs[i].loss);
+            mech_model_destroy(m);
+        }
+    int rc = 0;
+    mech_model *cb = NULL;
+    ck_assert_ok(mech_model_create(&cb, NULL, MECH_MODEL_CALLBACK));
+    ck_assert_ok(mech_model_set_widths(cb, (size_t[]){CI, CO}, 2));
+    ck_assert_ok(mech_model_set_callbacks(cb, CP, cb_forward, cb_vjp, cb_jvp, cb_hvp2, &rc));
+    ck_assert_ok(mech_model_setup(cb));
+    check_prepared(cb, MECH_LOSS_MSE);
+    mech_model_destroy(cb);
+}
+END_TEST
+
 START_TEST(balanced_and_aligned_inits)
 {
     const size_t w[4] = {3, 4, 4, 2};
@@ -1245,6 +1317,7 @@ int main(void)
     tcase_add_test(tc, param_rules_equal_sp_at_base_and_scale_at_4x);
     tcase_add_test(tc, model_lr_multipliers_follow_the_table);
     tcase_add_test(tc, callback_model_matches_builtin_mlp);
+    tcase_add_test(tc, prepared_hvp_equals_hvp);
     tcase_add_test(tc, balanced_and_aligned_inits);
     tcase_add_test(tc, orthogonal_init_has_orthogonal_rows);
     tcase_add_test(tc, init_variance_follows_the_rule);

@@ -270,6 +270,23 @@ class Model(Handle):
                    batch, self._vec(v, "v"), out.ctypes_data)
         return out
 
+    def hvp_prepare(self, x, y, loss="mse"):
+        """Prepares many Hessian-vector products on one batch at the current
+        parameters: runs the forward pass once and keeps copies of x and y.
+        hvp_apply(v) then equals hvp(x, y, v, loss) bit for bit, faster.
+        Any other execution call or parameter change ends the preparation
+        (hvp_apply then raises StateError)."""
+        dx, batch = self._x(x)
+        dy = self._rows(y, batch, "y")
+        self._call(lib().mech_model_hvp_prepare, enums.value("mech_loss", loss, "loss"), dx, dy,
+                   batch)
+
+    def hvp_apply(self, v):
+        """H v on the batch given to hvp_prepare."""
+        out = Array((self.num_params,))
+        self._call(lib().mech_model_hvp_apply, self._vec(v, "v"), out.ctypes_data)
+        return out
+
     def jvp(self, x, v):
         """J v, batch x out_dim."""
         dx, batch = self._x(x)

@@ -115,6 +115,20 @@ def test_params_forward_gradient_against_numpy(batch):
         np.testing.assert_allclose(h, np.tanh(x @ ref.split(p)[0].T), atol=1e-14)
 
 
+def test_prepared_hvp_equals_hvp_and_ends_with_a_change(batch):
+    x, y, p = batch
+    rng = np.random.default_rng(5)
+    with builtin() as m:
+        vs = rng.standard_normal((3, m.num_params))
+        want = [np.asarray(m.hvp(x, y, v)) for v in vs]
+        m.hvp_prepare(x, y)
+        for v, w in zip(vs, want):
+            np.testing.assert_array_equal(m.hvp_apply(v), w)
+        m.params = p
+        with pytest.raises(mechanics.StateError, match="hvp_prepare first"):
+            m.hvp_apply(vs[0])
+
+
 def test_linear_layers_embed_before_the_mlp():
     # one-hot tokens a, b -> summed embedding (linear) -> relu -> logits,
     # against the same network written in numpy
