@@ -21,7 +21,9 @@
  *
  * Conventions: ½-MSE and the other losses of loss.h; the Hessian is that
  * of the mean loss over the evaluation set (mech_model_hvp in chunks of
- * the model's MAX_BATCH, weighted by chunk size). Layers are the model's
+ * the model's MAX_BATCH, weighted by chunk size; a set within one batch is
+ * prepared once per measurement, mech_model_hvp_prepare, which ends any
+ * preparation the caller made on that model). Layers are the model's
  * weight layers l = 0 .. L-1; hidden representation l is the
  * post-activation h_l of layer l (l < L-1); "the last hidden layer" is
  * L-2. Arrays are double, row-major, caller-owned, borrowed for the call.
