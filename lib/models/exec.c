@@ -302,14 +302,20 @@ MECH_API mech_status mech_model_activations(mech_model *m, const double *x, size
 
 /* ---------------- public float API (F32 models) ---------------- */
 
-static mech_status prep_f32(mech_model *m, const float *x, size_t batch, const char *fn)
+/* Validates a float batch call; *xm: x copied into the padded m->cx
+ * (GEMM_PAD in model.c: BLIS's float kernels may read past an operand). */
+static mech_status prep_f32(mech_model *m, const float *x, size_t batch, const char *fn,
+                            const float **xm)
 {
     mech__model_changed(m);
     MECH_TRY(mech__model_check_batch(m, x, batch, fn));
     if (!m->f32)
         return mech__fail(&m->err, MECH_ESTATE,
                           "%s: the model is not single precision (MECH_MODEL_PRECISION)", fn);
-    return check_finite_f32(m, x, batch * m->in_dim, "x");
+    MECH_TRY(check_finite_f32(m, x, batch * m->in_dim, "x"));
+    memcpy(m->cx, x, batch * m->in_dim * sizeof *x);
+    *xm = m->cx;
+    return MECH_OK;
 }
 
 /* y (float) as double in m->yd. */
@@ -324,10 +330,11 @@ MECH_API mech_status mech_model_forward_f32(mech_model *m, const float *x, size_
                                             float *out)
 {
     const void *f;
+    const float *xm = NULL;
     MECH_CHECK_PTR(NULL, m);
     MECH_CHECK_PTR(&m->err, out);
-    MECH_TRY(prep_f32(m, x, batch, __func__));
-    MECH_TRY(op_forward(m, x, batch, &f));
+    MECH_TRY(prep_f32(m, x, batch, __func__, &xm));
+    MECH_TRY(op_forward(m, xm, batch, &f));
     memcpy(out, f, batch * m->out_dim * sizeof *out);
     return MECH_OK;
 }
@@ -336,24 +343,27 @@ MECH_API mech_status mech_model_gradient_f32(mech_model *m, mech_loss loss, cons
                                              const float *y, size_t batch, double *loss_value,
                                              float *grad)
 {
+    const float *xm = NULL;
     MECH_CHECK_PTR(NULL, m);
     MECH_CHECK_PTR(&m->err, y);
     MECH_CHECK_PTR(&m->err, grad);
-    MECH_TRY(prep_f32(m, x, batch, __func__));
+    MECH_TRY(prep_f32(m, x, batch, __func__, &xm));
     MECH_TRY(prep_y_f32(m, y, batch));
-    return op_gradient(m, loss, x, m->yd, batch, loss_value, grad);
+    return op_gradient(m, loss, xm, m->yd, batch, loss_value, grad);
 }
 
 MECH_API mech_status mech_model_hvp_f32(mech_model *m, mech_loss loss, const float *x,
                                         const float *y, size_t batch, const float *v,
                                         float *hv)
 {
+    const float *xm = NULL;
     MECH_CHECK_PTR(NULL, m);
     MECH_CHECK_PTR(&m->err, y);
     MECH_CHECK_PTR(&m->err, v);
     MECH_CHECK_PTR(&m->err, hv);
-    MECH_TRY(prep_f32(m, x, batch, __func__));
+    MECH_TRY(prep_f32(m, x, batch, __func__, &xm));
     MECH_TRY(prep_y_f32(m, y, batch));
     MECH_TRY(check_finite_f32(m, v, m->n_params, "v"));
-    return op_hvp(m, loss, x, m->yd, batch, v, hv);
+    memcpy(m->cv, v, m->n_params * sizeof *v); /* padded, as x */
+    return op_hvp(m, loss, xm, m->yd, batch, m->cv, hv);
 }

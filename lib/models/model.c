@@ -361,6 +361,12 @@ static mech_activation layer_activation(const mech_model *m, size_t l)
     }
 }
 
+/* Spare elements after every model-precision buffer that reaches BLIS:
+ * its small-matrix single-precision kernels may load a few elements past
+ * an operand's end (valgrind: 4 bytes past a 1 x 3 committee readout in
+ * an f32 HVP); the padding keeps those loads inside the allocation. */
+#define GEMM_PAD 16
+
 /* Lays out layers, parameter vector and workspace offsets. */
 static mech_status build_layers(mech_model *m)
 {
@@ -424,31 +430,31 @@ static mech_status build_layers(mech_model *m)
     m->n_params = np;
     m->n_frozen = nf;
     m->max_width = mw;
-    m->ws = mech__calloc(ws, mech__esize(m), &m->err);
+    m->ws = mech__calloc(ws + GEMM_PAD, mech__esize(m), &m->err);
     return m->ws ? MECH_OK : MECH_ENOMEM;
 }
 
 static mech_status alloc_buffers(mech_model *m)
 {
-    const size_t B = m->max_batch, es = mech__esize(m);
+    const size_t B = m->max_batch, es = mech__esize(m), P = GEMM_PAD;
     size_t nx, ny;
     MECH_TRY(mech__mul(B, m->in_dim, &nx, &m->err));
     MECH_TRY(mech__mul(B, m->out_dim, &ny, &m->err));
     const size_t np = m->n_params;
-    m->theta = mech__calloc(np, es, &m->err);
-    m->frozen = m->n_frozen ? mech__calloc(m->n_frozen, es, &m->err) : NULL;
-    m->cx = mech__calloc(nx, es, &m->err);
-    m->cd = mech__calloc(ny, es, &m->err);
-    m->crd = mech__calloc(ny, es, &m->err);
-    m->cv = mech__calloc(np, es, &m->err);
-    m->cg = mech__calloc(np, es, &m->err);
+    m->theta = mech__calloc(np + P, es, &m->err);
+    m->frozen = m->n_frozen ? mech__calloc(m->n_frozen + P, es, &m->err) : NULL;
+    m->cx = mech__calloc(nx + P, es, &m->err);
+    m->cd = mech__calloc(ny + P, es, &m->err);
+    m->crd = mech__calloc(ny + P, es, &m->err);
+    m->cv = mech__calloc(np + P, es, &m->err);
+    m->cg = mech__calloc(np + P, es, &m->err);
     m->fd = mech__calloc(ny, sizeof(double), &m->err);
     m->yd = mech__calloc(ny, sizeof(double), &m->err);
     m->gd = mech__calloc(ny, sizeof(double), &m->err);
     m->rfd = mech__calloc(ny, sizeof(double), &m->err);
     m->rgd = mech__calloc(ny, sizeof(double), &m->err);
     m->pv = mech__calloc(np, sizeof(double), &m->err);
-    m->hx = mech__calloc(nx, es, &m->err);
+    m->hx = mech__calloc(nx + P, es, &m->err);
     m->hy = mech__calloc(ny, sizeof(double), &m->err);
     if (!m->theta || (m->n_frozen && !m->frozen) || !m->cx || !m->cd || !m->crd || !m->cv || !m->cg ||
         !m->fd || !m->yd || !m->gd || !m->rfd || !m->rgd || !m->pv || !m->hx || !m->hy)
