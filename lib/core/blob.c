@@ -131,24 +131,29 @@ mech_status mech__blob_save(mech_blob *b, const char *path, const char magic[8],
     MECH_CHECK_PTR(b->err, path);
     unsigned char head[MECH_BLOB_HEADER_BYTES];
     write_header(head, b, magic, version);
+    return mech__write_file_atomic(path, head, sizeof head, b->buf, b->len, b->err);
+}
 
+mech_status mech__write_file_atomic(const char *path, const void *head, size_t head_len,
+                                    const void *body, size_t body_len, mech_err *e)
+{
     size_t plen = strlen(path);
-    char *tmp = mech__calloc(plen + 8, 1, b->err);
+    char *tmp = mech__calloc(plen + 8, 1, e);
     if (!tmp) return MECH_ENOMEM;
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp", 5);
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         free(tmp);
-        return mech__fail(b->err, MECH_EIO, "cannot open '%s' for writing", path);
+        return mech__fail(e, MECH_EIO, "cannot open '%s' for writing", path);
     }
-    int ok = fwrite(head, 1, sizeof head, f) == sizeof head &&
-             (b->len == 0 || fwrite(b->buf, 1, b->len, f) == b->len);
+    int ok = (head_len == 0 || fwrite(head, 1, head_len, f) == head_len) &&
+             (body_len == 0 || fwrite(body, 1, body_len, f) == body_len);
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path) != 0) {
         remove(tmp);
         free(tmp);
-        return mech__fail(b->err, MECH_EIO, "cannot write '%s'", path);
+        return mech__fail(e, MECH_EIO, "cannot write '%s'", path);
     }
     free(tmp);
     return MECH_OK;

@@ -33,6 +33,10 @@ void mech__blob_put_str(mech_blob *b, const char *s);
 /* Writes header + payload to path (atomically: temp file, then rename). */
 mech_status mech__blob_save(mech_blob *b, const char *path, const char magic[8],
                             uint32_t version);
+/* Writes head (may be empty) then body to path atomically: "<path>.tmp",
+ * then rename, so a failed write leaves any old file intact. */
+mech_status mech__write_file_atomic(const char *path, const void *head, size_t head_len,
+                                    const void *body, size_t body_len, mech_err *e);
 
 /* Writes header + payload into a caller buffer of cap bytes (the same
  * bytes mech__blob_save writes); MECH_ESHAPE if it is too small. */

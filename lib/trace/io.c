@@ -57,29 +57,6 @@ static void leave_c_locale(c_locale *l)
     freelocale(l->c);
 }
 
-static mech_status write_file(const mech_blob *b, const char *path, mech_err *e)
-{
-    size_t plen = strlen(path);
-    char *tmp = mech__calloc(plen + 8, 1, e);
-    if (!tmp) return MECH_ENOMEM;
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        free(tmp);
-        return mech__fail(e, MECH_EIO, "cannot open '%s' for writing", path);
-    }
-    int ok = b->len == 0 || fwrite(b->buf, 1, b->len, f) == b->len;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        free(tmp);
-        return mech__fail(e, MECH_EIO, "cannot write '%s'", path);
-    }
-    free(tmp);
-    return MECH_OK;
-}
-
 MECH_API mech_status mech_trace_save(const mech_trace *tr, const char *path,
                                      mech_trace_format fmt)
 {
@@ -97,7 +74,7 @@ MECH_API mech_status mech_trace_save(const mech_trace *tr, const char *path,
                                                : mech__npz_write(tr, &b);
     leave_c_locale(&loc);
     if (st >= 0) st = b.st;
-    if (st >= 0) st = write_file(&b, path, e);
+    if (st >= 0) st = mech__write_file_atomic(path, NULL, 0, b.buf, b.len, e);
     mech__blob_free(&b);
     return st;
 }
